@@ -1,0 +1,30 @@
+"""bpcore: the small numpy engine behind *Backprop, Step by Step*.
+
+Every number, table and figure in the book comes from here. The names follow the book's
+notation (layers l = 0..L, W^l, b^l, z^l, a^l, delta^l, cost C; data as columns, X is (n_0, m)):
+
+>>> from bpcore import Network, data
+>>> ex = data.worked_example()
+>>> net = ex.network()                       # the 2-2-2 sigmoid network of seed 000
+>>> round(net.cost(ex.X, ex.Y), 9)           # E_total before training
+0.298371109
+>>> g = net.gradients(ex.X, ex.Y)            # BP1-BP4
+>>> round(float(g.W[2][0, 0]), 9)            # dE/dw5 = dE/dw^2_11
+0.082167041
+
+Modules: ``network`` (forward pass, BP1-BP4), ``activations``, ``losses``, ``train``
+(gradient descent), ``gradcheck`` (finite differences), ``data``, ``validate`` (input checks).
+"""
+from . import data
+from .activations import ACTIVATIONS, Activation, get_activation
+from .gradcheck import GradCheck, gradcheck, numeric_gradients, relative_error
+from .losses import LOSSES, Loss, get_loss
+from .network import Gradients, Network, Trace
+from .train import History, TrainingDiverged, train
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "GradCheck", "Gradients", "History", "LOSSES", "Loss",
+    "Network", "Trace", "TrainingDiverged", "data", "get_activation", "get_loss", "gradcheck",
+    "numeric_gradients", "relative_error", "train",
+]
+__version__ = "0.1.0"

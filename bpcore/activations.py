@@ -1,0 +1,164 @@
+"""Activation functions sigma, their derivatives sigma', and their sympy expressions.
+
+Every activation is an :class:`Activation` in the registry ``ACTIVATIONS``, looked up by name
+with :func:`get_activation`. The network applies ``a = f(z)`` elementwise (forward pass) and
+needs ``f'(z)`` in BP1 and BP2 (backward pass).
+
+``df`` receives both ``z`` and ``a = f(z)``: sigmoid and tanh have derivatives that are cheapest
+written in terms of their own output (sigma' = a (1 - a), tanh' = 1 - a^2), the others use ``z``.
+
+``sympy(z)`` returns the same function as a sympy expression of a sympy symbol ``z``; the book's
+symbolic chapter differentiates it and checks ``df`` against the result. sympy is imported only
+when that is called, so ``import bpcore`` stays fast.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+#: Slope of leaky ReLU for z < 0.
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function.
+
+    name:       registry name, e.g. ``"sigmoid"``.
+    f:          a = f(z), elementwise.
+    df:         f'(z), called as ``df(z, a)`` with ``a = f(z)`` already computed.
+    sympy:      ``sympy(z)`` -> sympy expression of f for a sympy symbol ``z``.
+    trainable:  False when f' is zero almost everywhere (the step function): gradient descent
+                through it can never move the weights, so training refuses it.
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    sympy: Callable
+    trainable: bool = True
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
+# -- the functions ---------------------------------------------------------------------------
+
+def _identity(z):
+    return z
+
+
+def _identity_df(z, a):
+    return np.ones_like(z)
+
+
+def _step(z):
+    """Heaviside step: 1 where z >= 0, else 0 (the perceptron of seed 001)."""
+    return (z >= 0).astype(float)
+
+
+def _step_df(z, a):
+    return np.zeros_like(z)
+
+
+def _sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z), with no overflow warning for very negative z.
+
+    For z < -709, e^-z overflows to inf and 1 / (1 + inf) = 0 exactly, which is the right
+    limit; only the warning is silenced. Written this way (not via tanh) the tails keep full
+    relative precision, which the cross-entropy cost needs.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _sigmoid_df(z, a):
+    return a * (1.0 - a)
+
+
+def _tanh_df(z, a):
+    return 1.0 - a * a
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _relu_df(z, a):
+    """ReLU'(z) = 1 for z > 0, else 0 (we take 0 at the kink z = 0)."""
+    return (z > 0).astype(float)
+
+
+def _leaky_relu(z):
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def _leaky_relu_df(z, a):
+    return np.where(z > 0, 1.0, LEAKY_SLOPE)
+
+
+# -- their sympy expressions -------------------------------------------------------------------
+
+def _sym_identity(z):
+    return z
+
+
+def _sym_step(z):
+    import sympy as sp
+    return sp.Piecewise((1, z >= 0), (0, True))
+
+
+def _sym_sigmoid(z):
+    import sympy as sp
+    return 1 / (1 + sp.exp(-z))
+
+
+def _sym_tanh(z):
+    import sympy as sp
+    return sp.tanh(z)
+
+
+def _sym_relu(z):
+    import sympy as sp
+    return sp.Piecewise((z, z > 0), (0, True))
+
+
+def _sym_leaky_relu(z):
+    import sympy as sp
+    return sp.Piecewise((z, z > 0), (sp.Rational(1, 100) * z, True))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("identity", _identity, _identity_df, _sym_identity),
+        Activation("step", _step, _step_df, _sym_step, trainable=False),
+        Activation("sigmoid", _sigmoid, _sigmoid_df, _sym_sigmoid),
+        Activation("tanh", np.tanh, _tanh_df, _sym_tanh),
+        Activation("relu", _relu, _relu_df, _sym_relu),
+        Activation("leaky_relu", _leaky_relu, _leaky_relu_df, _sym_leaky_relu),
+    ]
+}
+
+
+def get_activation(name, argument: str = "activation") -> Activation:
+    """Return the registered :class:`Activation` called ``name`` (an Activation passes through).
+
+    Raises ValueError naming ``argument`` and listing the valid names when ``name`` is unknown,
+    TypeError when it is not a string.
+    """
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"{argument}: expected an activation name (one of {', '.join(ACTIVATIONS)}), "
+            f"got {type(name).__name__} {name!r}"
+        )
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"{argument}: unknown activation {name!r}; valid names are: {', '.join(ACTIVATIONS)}"
+        ) from None

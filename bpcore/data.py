@@ -1,0 +1,124 @@
+"""The book's data sets, all generated here with seeded numpy (nothing is downloaded).
+
+Every function returns inputs ``X`` of shape (n_0, m) and targets ``Y`` of shape (n_L, m): one
+sample per column, as the equations and :class:`bpcore.Network` expect.
+
+- :func:`worked_example`: the 2-2-2 sigmoid network of seed 000, one sample, known weights.
+- :func:`xor`:            the four points of XOR, which no network without a hidden layer separates.
+- :func:`moons`:          two interleaving half circles with Gaussian noise (seed 001's data set).
+- :func:`regression`:     a smooth function of 3 features plus noise, for seed 004's 3-30-10-3-1 net.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import validate
+
+#: The worked example's weight names and where they sit in the book's notation:
+#: name -> (l, j, k) for w^l_{jk}, counting neurons from 1 as the book does.
+#: w1 = w^1_11 joins input i1 to hidden h1, w2 = w^1_12 joins i2 to h1, and so on.
+WEIGHT_NAMES = {
+    "w1": (1, 1, 1), "w2": (1, 1, 2), "w3": (1, 2, 1), "w4": (1, 2, 2),
+    "w5": (2, 1, 1), "w6": (2, 1, 2), "w7": (2, 2, 1), "w8": (2, 2, 2),
+}
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """Seed 000's network and its one training sample.
+
+    Inputs i1 = 0.05, i2 = 0.10; targets 0.01, 0.99; w1..w8 = 0.15 ... 0.55; b1 = 0.35 shared by
+    the hidden neurons h1, h2 and b2 = 0.60 by the outputs o1, o2; sigmoid everywhere; cost
+    E = 1/2 sum (target - out)^2 (bpcore's ``quadratic``); learning rate 0.5; biases not trained.
+    """
+
+    X: np.ndarray = field(default_factory=lambda: np.array([[0.05], [0.10]]))
+    Y: np.ndarray = field(default_factory=lambda: np.array([[0.01], [0.99]]))
+    weights: dict = field(default_factory=lambda: {
+        "w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
+        "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55})
+    b1: float = 0.35
+    b2: float = 0.60
+    lr: float = 0.5
+
+    @property
+    def W(self) -> list:
+        """[W^1, W^2] built from w1..w8 through :data:`WEIGHT_NAMES`."""
+        Ws = [np.zeros((2, 2)), np.zeros((2, 2))]
+        for name, (l, j, k) in WEIGHT_NAMES.items():
+            Ws[l - 1][j - 1, k - 1] = self.weights[name]
+        return Ws
+
+    def network(self):
+        """A fresh :class:`bpcore.Network` set up exactly as in the worked example."""
+        from .network import Network
+        return Network([2, 2, 2], activation="sigmoid", loss="quadratic",
+                       weights=self.W, biases=[self.b1, self.b2])
+
+
+def worked_example() -> WorkedExample:
+    """The worked example of seed 000 (see :class:`WorkedExample`)."""
+    return WorkedExample()
+
+
+def weight_by_name(net, name: str) -> float:
+    """The value of the worked example's weight ``name`` ('w1'..'w8') in ``net``."""
+    try:
+        l, j, k = WEIGHT_NAMES[name]
+    except KeyError:
+        raise ValueError(f"name: expected one of {', '.join(WEIGHT_NAMES)}, got {name!r}") from None
+    return float(net.W[l][j - 1, k - 1])
+
+
+def xor():
+    """XOR: X (2, 4) with the corners of the unit square, Y (1, 4) = x1 XOR x2."""
+    X = np.array([[0.0, 0.0, 1.0, 1.0],
+                  [0.0, 1.0, 0.0, 1.0]])
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    return X, Y
+
+
+def moons(n=200, noise=0.2, seed=0, one_hot=True):
+    """Two interleaving half moons, n points, Gaussian noise of standard deviation ``noise``.
+
+    The upper moon is the arc (cos t, sin t), the lower one (1 - cos t, 1/2 - sin t), t in [0, pi];
+    the columns are shuffled. Returns X (2, n) and, with ``one_hot`` (seed 001's 2-output
+    network), Y (2, n) with columns [1, 0] (upper moon) or [0, 1] (lower moon); otherwise
+    Y (1, n) with the label 0 or 1.
+    """
+    n = validate.positive_int(n, "n")
+    if n < 2:
+        raise ValueError(f"n: need at least 2 points (one per moon), got {n}")
+    if isinstance(noise, bool) or not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    n_upper = n // 2
+    t_upper = np.linspace(0, np.pi, n_upper)
+    t_lower = np.linspace(0, np.pi, n - n_upper)
+    X = np.hstack([np.vstack([np.cos(t_upper), np.sin(t_upper)]),
+                   np.vstack([1 - np.cos(t_lower), 0.5 - np.sin(t_lower)])])
+    labels = np.r_[np.zeros(n_upper), np.ones(n - n_upper)]
+    X = X + noise * rng.standard_normal(X.shape)
+    order = rng.permutation(n)
+    X, labels = X[:, order], labels[order]
+    if one_hot:
+        return X, np.vstack([1 - labels, labels])
+    return X, labels.reshape(1, n)
+
+
+def regression(n=1000, noise=0.05, seed=0):
+    """A 3-feature regression set for seed 004's 3-30-10-3-1 network.
+
+    x ~ uniform on [-1, 1]^3 and y = 0.5 sin(pi x1) + x2 x3 + 0.3 x3^2 + noise (Gaussian,
+    standard deviation ``noise``). Returns X (3, n) and Y (1, n).
+    """
+    n = validate.positive_int(n, "n")
+    if isinstance(noise, bool) or not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(3, n))
+    y = 0.5 * np.sin(np.pi * X[0]) + X[1] * X[2] + 0.3 * X[2] ** 2
+    Y = (y + noise * rng.standard_normal(n)).reshape(1, n)
+    return X, Y

@@ -1,0 +1,210 @@
+"""The multilayer perceptron: forward pass, and backpropagation by the four equations BP1-BP4.
+
+Notation (the book's, after Nielsen): layers l = 0..L, a^0 = x.
+
+    z^l = W^l a^{l-1} + b^l        a^l = sigma(z^l)                       (forward pass)
+    BP1  delta^L = grad_a C (.) sigma'(z^L)
+    BP2  delta^l = ((W^{l+1})^T delta^{l+1}) (.) sigma'(z^l)
+    BP3  dC/db^l_j    = delta^l_j
+    BP4  dC/dw^l_{jk} = a^{l-1}_k delta^l_j
+
+Data are columns: ``X`` has shape (n_0, m), one sample per column, so the same equations work on a
+whole batch at once (z^l is then (n_l, m)). Python lists are indexed like the book's layers:
+``net.W[l]`` is W^l with shape (n_l, n_{l-1}), ``net.b[l]`` is b^l as a column (n_l, 1), and
+index 0 is unused (None) because the input layer has no weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import validate
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+
+
+@dataclass
+class Trace:
+    """Everything the forward pass computed: ``z[l]`` and ``a[l]`` for l = 0..L.
+
+    ``a[0]`` is the input X and ``z[0]`` is None (the input layer has no weighted input).
+    Each ``z[l]`` and ``a[l]`` has shape (n_l, m).
+    """
+
+    z: list
+    a: list
+
+    @property
+    def output(self) -> np.ndarray:
+        """a^L, the network's output, shape (n_L, m)."""
+        return self.a[-1]
+
+
+@dataclass
+class Gradients:
+    """What backpropagation computed, indexed by layer l = 1..L (index 0 is None).
+
+    delta[l]: delta^l, one column per sample: column x is delta^{x,l} = dC_x/dz^l (BP1, BP2).
+    W[l]:     dC/dW^l, shape (n_l, n_{l-1}), averaged over the samples (BP4).
+    b[l]:     dC/db^l, shape (n_l, 1), averaged over the samples (BP3).
+    cost:     C at the parameters the gradients were taken at.
+    trace:    the forward pass they came from.
+    """
+
+    delta: list
+    W: list
+    b: list
+    cost: float
+    trace: Trace
+
+
+class Network:
+    """A fully connected feed-forward network with sizes [n_0, n_1, ..., n_L].
+
+    Parameters
+    ----------
+    sizes:      layer widths, inputs first: [2, 2, 2] is the worked example's 2-2-2 network.
+    activation: one name for every layer, or a list of L names (one per layer 1..L), from
+                ``bpcore.ACTIVATIONS``: identity, step, sigmoid, tanh, relu, leaky_relu.
+    loss:       the cost C, one of ``bpcore.LOSSES``: quadratic, mse, cross_entropy.
+    weights:    optional list [W^1, ..., W^L], W^l of shape (n_l, n_{l-1}); copied as given.
+    biases:     optional list [b^1, ..., b^L], each (n_l,), (n_l, 1) or one number shared by
+                the layer; copied.
+    seed:       seed of the random initialisation (None means seed 0: every run is the same).
+
+    Initialisation when weights/biases are not given: scaled Gaussian weights
+    w^l_{jk} ~ N(0, 1) / sqrt(n_{l-1}) (so that z^l starts with variance about 1 for inputs
+    of variance 1, as in seed 001) and zero biases, drawn from ``numpy.random.default_rng(seed)``.
+    """
+
+    def __init__(self, sizes, activation="sigmoid", loss="quadratic",
+                 weights=None, biases=None, seed=None):
+        self.sizes = validate.sizes(sizes)
+        self.L = L = len(self.sizes) - 1
+        self.activations: list[Activation | None] = [None] + _per_layer(activation, L)
+        self.loss: Loss = get_loss(loss)
+        Ws, bs = validate.parameters(weights, biases, self.sizes)
+        rng = np.random.default_rng(0 if seed is None else seed)
+        if Ws is None:
+            Ws = [rng.standard_normal((self.sizes[l], self.sizes[l - 1]))
+                  / np.sqrt(self.sizes[l - 1]) for l in range(1, L + 1)]
+        if bs is None:
+            bs = [np.zeros((self.sizes[l], 1)) for l in range(1, L + 1)]
+        self.W: list = [None] + Ws
+        self.b: list = [None] + bs
+
+    # -- forward ---------------------------------------------------------------------------
+
+    def forward(self, X) -> Trace:
+        """Forward pass: z^l = W^l a^{l-1} + b^l, a^l = sigma(z^l) for l = 1..L.
+
+        ``X`` has shape (n_0, m), one sample per column. Returns the :class:`Trace`.
+        """
+        return self._forward(validate.inputs(X, self.sizes[0]))
+
+    def _forward(self, X: np.ndarray) -> Trace:
+        z, a = [None], [X]
+        for l in range(1, self.L + 1):
+            z.append(self.W[l] @ a[l - 1] + self.b[l])
+            a.append(self.activations[l].f(z[l]))
+        return Trace(z, a)
+
+    def predict(self, X) -> np.ndarray:
+        """The output a^L for inputs X of shape (n_0, m)."""
+        return self.forward(X).output
+
+    def cost(self, X, Y) -> float:
+        """The cost C of the network on inputs X (n_0, m) and targets Y (n_L, m)."""
+        X, Y = self._check_data(X, Y)
+        return self.loss.value(self._forward(X).output, Y)
+
+    def accuracy(self, X, Y) -> float:
+        """Fraction of samples classified right: argmax of the outputs against argmax of the
+        targets (one-hot), or, with one output, a^L > 0.5 against Y > 0.5."""
+        X, Y = self._check_data(X, Y)
+        A = self._forward(X).output
+        if A.shape[0] == 1:
+            return float(np.mean((A > 0.5) == (Y > 0.5)))
+        return float(np.mean(A.argmax(axis=0) == Y.argmax(axis=0)))
+
+    # -- backward --------------------------------------------------------------------------
+
+    def gradients(self, X, Y) -> Gradients:
+        """Backpropagation: delta^l, dC/dW^l and dC/db^l for every layer, by BP1-BP4.
+
+        ``X`` is (n_0, m) and ``Y`` is (n_L, m). The cost is the average over the m samples,
+        so BP3 and BP4 average the per-sample terms over the columns.
+        """
+        X, Y = self._check_data(X, Y)
+        return self._gradients(X, Y)
+
+    def _gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
+        L, W = self.L, self.W
+        t = self._forward(X)
+        z, a = t.z, t.a
+        m = X.shape[1]
+        delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
+
+        sigma = self.activations[L]
+        if self.loss.name == "cross_entropy" and sigma.name == "sigmoid":
+            # BP1 with sigma'(z) = a (1 - a) cancelled against grad_a C = (a - y) / (a (1 - a)):
+            # the same quantity, exact even where the output has saturated at 0 or 1.
+            delta[L] = a[L] - Y
+        else:
+            delta[L] = self.loss.grad(a[L], Y) * sigma.df(z[L], a[L])          # BP1
+        for l in range(L, 0, -1):
+            if l < L:
+                delta[l] = (W[l + 1].T @ delta[l + 1]) \
+                    * self.activations[l].df(z[l], a[l])                      # BP2
+            db[l] = delta[l].sum(axis=1, keepdims=True) / m                   # BP3
+            dW[l] = (delta[l] @ a[l - 1].T) / m                               # BP4
+        return Gradients(delta, dW, db, self.loss.value(a[L], Y), t)
+
+    # -- training --------------------------------------------------------------------------
+
+    def train(self, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=True,
+              seed=None, record_every=1):
+        """Gradient descent on C; see :func:`bpcore.train.train` for every argument."""
+        from .train import train
+        return train(self, X, Y, lr, steps=steps, epochs=epochs, batch_size=batch_size,
+                     train_biases=train_biases, seed=seed, record_every=record_every)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _check_data(self, X, Y):
+        X = validate.inputs(X, self.sizes[0], "X")
+        Y = validate.targets(Y, self.sizes[-1], X.shape[1], "Y")
+        if self.loss.name == "cross_entropy":
+            validate.probabilities(Y, "Y")
+        return X, Y
+
+    def copy(self) -> "Network":
+        """An independent copy with the same sizes, activations, cost and parameters."""
+        return Network(self.sizes, self.activations[1:], self.loss,
+                       weights=self.W[1:], biases=self.b[1:])
+
+    @property
+    def n_params(self) -> int:
+        """Number of weights and biases."""
+        return sum(self.W[l].size + self.b[l].size for l in range(1, self.L + 1))
+
+    def __repr__(self) -> str:
+        acts = [s.name for s in self.activations[1:]]
+        act = acts[0] if len(set(acts)) == 1 else acts
+        return f"Network({self.sizes}, activation={act!r}, loss={self.loss.name!r})"
+
+
+def _per_layer(activation, L: int) -> list[Activation]:
+    """One Activation per layer 1..L from a single name or a list of L names."""
+    if isinstance(activation, (str, Activation)):
+        return [get_activation(activation)] * L
+    if not hasattr(activation, "__len__"):
+        raise TypeError(f"activation: expected a name or a list of {L} names, "
+                        f"got {type(activation).__name__} {activation!r}")
+    if len(activation) != L:
+        raise ValueError(
+            f"activation: expected {L} names (one per layer 1..{L}, since len(sizes) - 1 = {L}), "
+            f"got {len(activation)}: {list(activation)}")
+    return [get_activation(name, f"activation[{i}] (layer {i + 1})")
+            for i, name in enumerate(activation)]

@@ -1,0 +1,156 @@
+"""Input checks with messages that say which argument is wrong, what was expected and what came.
+
+Every public entry point of ``bpcore`` checks its arguments here *before* it changes anything,
+so a bad call raises and leaves the network as it was. The book's data convention is stated in
+every shape message: one sample per column, ``X`` has shape (n_0, m).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+COLUMNS = "bpcore keeps one sample per column: X has shape (n_0, m), Y has shape (n_L, m)"
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r}"[:200]
+
+
+def positive_int(value, argument: str) -> int:
+    """Return ``value`` as an int if it is a whole number >= 1 (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{argument}: expected a positive whole number, got {_describe(value)}")
+    if value < 1:
+        raise ValueError(f"{argument}: expected a positive whole number, got {value}")
+    return int(value)
+
+
+def sizes(value) -> list[int]:
+    """Check the layer sizes [n_0, n_1, ..., n_L]: at least two positive integers."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"sizes: expected a list of layer widths such as [2, 2, 2], "
+                        f"got {_describe(value)}")
+    if len(value) < 2:
+        raise ValueError(f"sizes: expected at least two layers (inputs and outputs), "
+                         f"got {list(value)}")
+    return [positive_int(n, f"sizes[{i}]") for i, n in enumerate(value)]
+
+
+def learning_rate(value, argument: str = "lr") -> float:
+    """Check a learning rate: a finite real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{argument}: expected a positive number such as 0.5, "
+                        f"got {_describe(value)}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{argument}: the learning rate must be a finite number > 0, "
+                         f"got {value}")
+    return float(value)
+
+
+def float_array(value, argument: str) -> np.ndarray:
+    """Convert to a float64 array; refuse what is not numeric and what is not finite."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument}: expected numbers (an array of floats), "
+                        f"got {_describe(value)}") from None
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{argument}: expected finite numbers, got {bad} NaN or infinite "
+                         f"value(s) in an array of shape {arr.shape}")
+    return arr
+
+
+def inputs(X, n0: int, argument: str = "X") -> np.ndarray:
+    """Check a data matrix X of shape (n_0, m) with m >= 1; say so when it looks transposed."""
+    X = float_array(X, argument)
+    if X.ndim != 2:
+        hint = (f" For a single sample use {argument}.reshape(-1, 1)." if X.ndim == 1 else "")
+        raise ValueError(f"{argument}: expected a 2-D array of shape (n_0, m) = ({n0}, m), "
+                         f"got {X.ndim}-D shape {X.shape}. {COLUMNS}.{hint}")
+    if X.shape[0] != n0:
+        if X.shape[1] == n0:
+            raise ValueError(
+                f"{argument}: got shape {X.shape}, expected ({n0}, m). It looks transposed: "
+                f"{COLUMNS}. Pass {argument}.T (shape {X.shape[::-1]}).")
+        raise ValueError(f"{argument}: expected {n0} rows (one per input neuron, shape "
+                         f"({n0}, m)), got shape {X.shape}. {COLUMNS}.")
+    if X.shape[1] == 0:
+        raise ValueError(f"{argument}: no samples (shape {X.shape}); expected at least one "
+                         f"column. {COLUMNS}.")
+    return X
+
+
+def targets(Y, nL: int, m: int, argument: str = "Y") -> np.ndarray:
+    """Check targets Y of shape (n_L, m), matching the m columns of X."""
+    Y = float_array(Y, argument)
+    expected = (nL, m)
+    if Y.shape == expected:
+        return Y
+    if Y.ndim == 2 and Y.shape == expected[::-1]:
+        raise ValueError(f"{argument}: got shape {Y.shape}, expected {expected}. It looks "
+                         f"transposed: {COLUMNS}. Pass {argument}.T.")
+    if Y.ndim == 1 and Y.shape[0] == m and nL == 1:
+        raise ValueError(f"{argument}: got a 1-D array of shape {Y.shape}, expected {expected}."
+                         f" Pass {argument}.reshape(1, -1).")
+    raise ValueError(f"{argument}: expected shape (n_L, m) = {expected} (n_L = {nL} outputs, "
+                     f"m = {m} samples as in X), got shape {Y.shape}. {COLUMNS}.")
+
+
+def probabilities(Y, argument: str = "Y") -> None:
+    """Cross-entropy needs targets in [0, 1]."""
+    if Y.min() < 0 or Y.max() > 1:
+        raise ValueError(f"{argument}: the cross_entropy cost needs targets in [0, 1], got "
+                         f"values from {Y.min():g} to {Y.max():g}. Rescale the targets or use "
+                         f"loss='quadratic' or 'mse'.")
+
+
+def parameters(weights, biases, sizes: list[int]):
+    """Check given weights W^1..W^L and biases b^1..b^L against ``sizes``; return float copies.
+
+    ``weights[l-1]`` is the book's W^l with shape (n_l, n_{l-1}); ``biases[l-1]`` is b^l, given
+    as shape (n_l,), (n_l, 1) or a single number shared by the layer (the worked example's b1).
+    Returns (Ws, bs) as lists of new arrays, biases as (n_l, 1) columns.
+    """
+    L = len(sizes) - 1
+    Ws = bs = None
+    if weights is not None:
+        if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
+            raise TypeError(f"weights: expected a list of {L} matrices [W1, ..., W{L}], "
+                            f"got {_describe(weights)}")
+        if len(weights) != L:
+            raise ValueError(f"weights: expected {L} matrices (one per layer after the inputs, "
+                             f"sizes={sizes}), got {len(weights)}")
+        Ws = []
+        for l in range(1, L + 1):
+            W = float_array(weights[l - 1], f"weights[{l - 1}] (W^{l})")
+            expected = (sizes[l], sizes[l - 1])
+            if W.shape != expected:
+                raise ValueError(
+                    f"weights[{l - 1}] (W^{l}): expected shape (n_{l}, n_{l - 1}) = {expected} "
+                    f"so that z^{l} = W^{l} a^{l - 1} + b^{l} chains with sizes={sizes}, "
+                    f"got shape {W.shape}")
+            Ws.append(W.copy())
+    if biases is not None:
+        if isinstance(biases, np.ndarray) or not hasattr(biases, "__len__"):
+            raise TypeError(f"biases: expected a list of {L} vectors [b1, ..., b{L}], "
+                            f"got {_describe(biases)}")
+        if len(biases) != L:
+            raise ValueError(f"biases: expected {L} vectors (one per layer after the inputs, "
+                             f"sizes={sizes}), got {len(biases)}")
+        bs = []
+        for l in range(1, L + 1):
+            b = float_array(biases[l - 1], f"biases[{l - 1}] (b^{l})")
+            n = sizes[l]
+            if b.ndim == 0:
+                b = np.full((n, 1), float(b))
+            elif b.shape in ((n,), (n, 1)):
+                b = b.reshape(n, 1).copy()
+            else:
+                raise ValueError(f"biases[{l - 1}] (b^{l}): expected shape ({n},) or ({n}, 1) "
+                                 f"or a single number, got shape {b.shape}")
+            bs.append(b)
+    return Ws, bs
