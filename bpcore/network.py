@@ -84,6 +84,11 @@ class Network:
         self.L = L = len(self.sizes) - 1
         self.activations: list[Activation | None] = [None] + _per_layer(activation, L)
         self.loss: Loss = get_loss(loss)
+        if self.loss.name == "cross_entropy" and self.activations[L].name != "sigmoid":
+            raise ValueError(
+                f"loss: 'cross_entropy' needs outputs between 0 and 1, so the output layer "
+                f"(layer {L}) must use activation 'sigmoid', got {self.activations[L].name!r}. "
+                f"Use loss='quadratic' or 'mse' with other output activations.")
         Ws, bs = validate.parameters(weights, biases, self.sizes)
         rng = np.random.default_rng(0 if seed is None else seed)
         if Ws is None:
