@@ -63,7 +63,7 @@ def _mse_grad(A, Y):
 
 def _cross_entropy(A, Y):
     A = np.clip(A, EPS, 1.0 - EPS)
-    return -float(np.sum(Y * np.log(A) + (1.0 - Y) * np.log1p(-A))) / A.shape[1]
+    return -float(np.vdot(Y, np.log(A)) + np.vdot(1.0 - Y, np.log1p(-A))) / A.shape[1]
 
 
 def _cross_entropy_grad(A, Y):

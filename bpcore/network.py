@@ -111,8 +111,10 @@ class Network:
     def _forward(self, X: np.ndarray) -> Trace:
         z, a = [None], [X]
         for l in range(1, self.L + 1):
-            z.append(self.W[l] @ a[l - 1] + self.b[l])
-            a.append(self.activations[l].f(z[l]))
+            z_l = self.W[l] @ a[l - 1]
+            z_l += self.b[l]                      # in place: z_l is a new array already
+            z.append(z_l)
+            a.append(self.activations[l].f(z_l))
         return Trace(z, a)
 
     def predict(self, X) -> np.ndarray:
@@ -160,8 +162,8 @@ class Network:
             delta[L] = self.loss.grad(a[L], Y) * sigma.df(z[L], a[L])          # BP1
         for l in range(L, 0, -1):
             if l < L:
-                delta[l] = (W[l + 1].T @ delta[l + 1]) \
-                    * self.activations[l].df(z[l], a[l])                      # BP2
+                delta[l] = W[l + 1].T @ delta[l + 1]                          # BP2 ...
+                delta[l] *= self.activations[l].df(z[l], a[l])                # ... (.) sigma'(z^l)
             db[l] = delta[l].sum(axis=1, keepdims=True) / m                   # BP3
             dW[l] = (delta[l] @ a[l - 1].T) / m                               # BP4
         return Gradients(delta, dW, db, self.loss.value(a[L], Y), t)
