@@ -28,7 +28,8 @@ class Activation:
 
     name:       registry name, e.g. ``"sigmoid"``.
     f:          a = f(z), elementwise.
-    df:         f'(z), called as ``df(z, a)`` with ``a = f(z)`` already computed.
+    df:         f'(z), called as ``df(z, a)`` with ``a = f(z)`` already computed; it is the
+                sigma'(z^l) factor of BP1 (output layer) and BP2 (hidden layers).
     sympy:      ``sympy(z)`` -> sympy expression of f for a sympy symbol ``z``.
     trainable:  False when f' is zero almost everywhere (the step function): gradient descent
                 through it can never move the weights, so training refuses it.
