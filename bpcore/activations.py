@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+from .validate import registry_name
+
 #: Slope of leaky ReLU for z < 0.
 LEAKY_SLOPE = 0.01
 
@@ -157,16 +159,4 @@ def get_activation(name, argument: str = "activation") -> Activation:
     Raises ValueError naming ``argument`` and listing the valid names when ``name`` is unknown,
     TypeError when it is not a string.
     """
-    if isinstance(name, Activation):
-        return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"{argument}: expected an activation name (one of {', '.join(ACTIVATIONS)}), "
-            f"got {type(name).__name__} {name!r}"
-        )
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"{argument}: unknown activation {name!r}; valid names are: {', '.join(ACTIVATIONS)}"
-        ) from None
+    return registry_name(name, ACTIVATIONS, "activation", argument)

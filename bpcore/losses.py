@@ -26,6 +26,8 @@ from typing import Callable
 
 import numpy as np
 
+from .validate import registry_name
+
 #: Outputs are clipped to [EPS, 1 - EPS] inside cross-entropy's logarithms.
 EPS = 1e-12
 
@@ -102,16 +104,4 @@ def get_loss(name, argument: str = "loss") -> Loss:
 
     Raises ValueError naming ``argument`` and listing the valid names when ``name`` is unknown.
     """
-    if isinstance(name, Loss):
-        return name
-    if not isinstance(name, str):
-        raise TypeError(
-            f"{argument}: expected a cost name (one of {', '.join(LOSSES)}), "
-            f"got {type(name).__name__} {name!r}"
-        )
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise ValueError(
-            f"{argument}: unknown cost {name!r}; valid names are: {', '.join(LOSSES)}"
-        ) from None
+    return registry_name(name, LOSSES, "cost", argument)

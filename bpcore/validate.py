@@ -118,15 +118,9 @@ def parameters(weights, biases, sizes: list[int]):
     L = len(sizes) - 1
     Ws = bs = None
     if weights is not None:
-        if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
-            raise TypeError(f"weights: expected a list of {L} matrices [W1, ..., W{L}], "
-                            f"got {_describe(weights)}")
-        if len(weights) != L:
-            raise ValueError(f"weights: expected {L} matrices (one per layer after the inputs, "
-                             f"sizes={sizes}), got {len(weights)}")
         Ws = []
-        for l in range(1, L + 1):
-            W = float_array(weights[l - 1], f"weights[{l - 1}] (W^{l})")
+        for l, W in enumerate(_one_per_layer(weights, L, sizes, "weights", "matrices", "W"), 1):
+            W = float_array(W, f"weights[{l - 1}] (W^{l})")
             expected = (sizes[l], sizes[l - 1])
             if W.shape != expected:
                 raise ValueError(
@@ -135,15 +129,9 @@ def parameters(weights, biases, sizes: list[int]):
                     f"got shape {W.shape}")
             Ws.append(W.copy())
     if biases is not None:
-        if isinstance(biases, np.ndarray) or not hasattr(biases, "__len__"):
-            raise TypeError(f"biases: expected a list of {L} vectors [b1, ..., b{L}], "
-                            f"got {_describe(biases)}")
-        if len(biases) != L:
-            raise ValueError(f"biases: expected {L} vectors (one per layer after the inputs, "
-                             f"sizes={sizes}), got {len(biases)}")
         bs = []
-        for l in range(1, L + 1):
-            b = float_array(biases[l - 1], f"biases[{l - 1}] (b^{l})")
+        for l, b in enumerate(_one_per_layer(biases, L, sizes, "biases", "vectors", "b"), 1):
+            b = float_array(b, f"biases[{l - 1}] (b^{l})")
             n = sizes[l]
             if b.ndim == 0:
                 b = np.full((n, 1), float(b))
@@ -154,3 +142,31 @@ def parameters(weights, biases, sizes: list[int]):
                                  f"or a single number, got shape {b.shape}")
             bs.append(b)
     return Ws, bs
+
+
+def _one_per_layer(value, L, sizes, argument, things, symbol):
+    """Check that ``value`` is a list with one entry per layer 1..L."""
+    if isinstance(value, np.ndarray) or not hasattr(value, "__len__"):
+        raise TypeError(f"{argument}: expected a list of {L} {things} [{symbol}1, ..., "
+                        f"{symbol}{L}], got {_describe(value)}")
+    if len(value) != L:
+        raise ValueError(f"{argument}: expected {L} {things} (one per layer after the inputs, "
+                         f"sizes={sizes}), got {len(value)}")
+    return value
+
+
+def registry_name(value, registry: dict, kind: str, argument: str):
+    """Look ``value`` up by name in ``registry`` (activations or costs); objects of the
+    registry's own type pass through. Unknown names list the valid ones."""
+    entry_type = type(next(iter(registry.values())))
+    if isinstance(value, entry_type):
+        return value
+    names = ", ".join(registry)
+    if not isinstance(value, str):
+        raise TypeError(f"{argument}: expected one of the {kind} names ({names}), "
+                        f"got {_describe(value)}")
+    try:
+        return registry[value]
+    except KeyError:
+        raise ValueError(f"{argument}: unknown {kind} {value!r}; valid names are: "
+                         f"{names}") from None
