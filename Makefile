@@ -1,36 +1,99 @@
-# Backprop, Step by Step: the two commands.
-#   make test   set up .venv (first run only), then run every test
-#   make bench  speed of bpcore against a hand-optimised numpy loop (not a test)
-# The first run creates .venv and installs the pinned requirements; later runs reuse it
-# (it is rebuilt when requirements*.txt or pyproject.toml change).
+# Backprop, Step by Step
+#
+#   make book    build the HTML book into _build/html (sets everything up on the first run)
+#   make test    everything `make book` sets up, then every test (this is what CI runs)
+#   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
+#   make bench   speed of bpcore against a hand-optimised numpy loop (not a test)
+#   make clean   remove .venv, node_modules, _vendor and _build
+#
+# The first run creates .venv with the pinned Python packages and installs the pinned browser
+# assets with npm; later runs reuse them (they are redone when their pin files change).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+VENDOR := _vendor/.installed
+HTML   := _build/html
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: test bench clean
+.PHONY: book test lab bench clean constraints
 
-$(STAMP): requirements.txt requirements-test.txt pyproject.toml
+# --- Python environment -----------------------------------------------------------------
+$(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-	  echo "error: $(PYTHON) not found. Install Python 3.11 (Debian: apt-get install -y python3 python3-venv)."; exit 1; }
+	  echo "error: $(PYTHON) not found. Install Python 3.11: apt-get install -y python3 python3-venv"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
 	  echo "error: Python 3.11 or newer is needed, $(PYTHON) is $$($(PYTHON) --version 2>&1)."; exit 1; }
 	@if [ ! -x $(BIN)/pip ]; then \
 	  rm -rf $(VENV); \
 	  $(PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { rm -rf $(VENV); \
-	    echo "error: '$(PYTHON) -m venv' failed. On Debian/Ubuntu install the venv module: apt-get install -y python3-venv"; exit 1; }; \
+	    echo "error: '$(PYTHON) -m venv' failed: the venv module is missing. Install it: apt-get install -y python3-venv"; exit 1; }; \
 	fi
-	@echo "Installing the pinned packages into $(VENV) (first run: about a minute)..."
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	@echo "Installing the pinned Python packages into $(VENV) (first run: about 2 minutes)..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  -r requirements.txt -r requirements-test.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# JupyterLab opens the .md chapters as notebooks (jupytext), not as text files.
+	@mkdir -p $(dir $(LAB_SETTINGS))
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)
 	@touch $@
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# --- Browser assets, served from the book itself so that it reads offline ----------------
+$(VENDOR): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "error: npm not found; it installs MathJax and the widget manager for the offline book."; \
+	  echo "       Install Node.js and npm: apt-get install -y nodejs npm"; exit 1; }
+	@echo "Installing the pinned browser assets with npm..."
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf _vendor && mkdir -p _vendor/mathjax _vendor/widgets
+	cp node_modules/mathjax/es5/tex-mml-chtml.js _vendor/mathjax/
+	cp -r node_modules/mathjax/es5/input node_modules/mathjax/es5/output node_modules/mathjax/es5/ui \
+	      node_modules/mathjax/es5/a11y node_modules/mathjax/es5/adaptors node_modules/mathjax/es5/sre \
+	      _vendor/mathjax/
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.woff \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.woff2 \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.ttf \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.eot \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.svg _vendor/widgets/
+	@touch $@
+
+# Cached chapter outputs were computed by bpcore as it was then: when bpcore changes, drop them
+# and Sphinx's record of what it has read, so that every chapter runs again.
+_build/.bpcore-version: $(wildcard bpcore/*.py)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@mkdir -p _build && touch $@
+
+# --- The two commands --------------------------------------------------------------------
+book: $(STAMP) $(VENDOR) _build/.bpcore-version
+	$(BIN)/jupyter-book build . --builder html
+	@echo
+	@echo "The book: file://$(CURDIR)/$(HTML)/index.html"
+
+test: $(STAMP) $(VENDOR) _build/.bpcore-version
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  echo "error: chromium not found; the browser tests use Debian's Chromium."; \
+	  echo "       Install it: apt-get install -y chromium"; exit 1; }
+	@echo "== 1/3 unit tests"
+	$(BIN)/python -m pytest -m "not book"
+	@echo "== 2/3 execute every chapter and build the book, warnings as errors"
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "== 3/3 the built book and JupyterLab in a real browser"
+	$(BIN)/python -m pytest -m book
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/01-forward.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 
+# Re-pin every indirect dependency after a change to requirements*.txt.
+constraints: $(STAMP)
+	( echo "# Every package of the environment, pinned, so that two installs are the same."; \
+	  echo "# Regenerate after changing requirements*.txt: make constraints"; \
+	  $(BIN)/python -m pip freeze --exclude-editable ) > constraints.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis bpcore.egg-info
+	rm -rf $(VENV) node_modules _vendor _build .pytest_cache .hypothesis bpcore.egg-info

@@ -58,8 +58,8 @@ def _identity_df(z, a):
 
 
 def _step(z):
-    """Heaviside step: 1 where z >= 0, else 0 (the perceptron of seed 001)."""
-    return (z >= 0).astype(float)
+    """Unit step: 1 where z > 0, else 0 (seed 001's threshold unit)."""
+    return (z > 0).astype(float)
 
 
 def _step_df(z, a):
@@ -117,7 +117,7 @@ def _sym_identity(z):
 
 def _sym_step(z):
     import sympy as sp
-    return sp.Piecewise((1, z >= 0), (0, True))
+    return sp.Piecewise((1, z > 0), (0, True))
 
 
 def _sym_sigmoid(z):

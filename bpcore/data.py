@@ -4,6 +4,7 @@ Every function returns inputs ``X`` of shape (n_0, m) and targets ``Y`` of shape
 sample per column, as the equations and :class:`bpcore.Network` expect.
 
 - :func:`worked_example`: the 2-2-2 sigmoid network of seed 000, one sample, known weights.
+- :func:`clouds`:         two Gaussian clouds that a single neuron (a straight line) separates.
 - :func:`xor`:            the four points of XOR, which no network without a hidden layer separates.
 - :func:`moons`:          two interleaving half circles with Gaussian noise (seed 001's data set).
 - :func:`regression`:     a smooth function of 3 features plus noise, for seed 004's 3-30-10-3-1 net.
@@ -78,6 +79,18 @@ def xor():
                   [0.0, 1.0, 0.0, 1.0]])
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])
     return X, Y
+
+
+def clouds(n=40, spread=0.5, seed=0):
+    """Two round Gaussian clouds of n/2 points each, centred at (1, 3) (class 0) and (3, 1)
+    (class 1), standard deviation ``spread``: a set that one straight line can separate.
+    Returns X (2, n) and labels Y (1, n)."""
+    n = validate.positive_int(n, "n")
+    rng = np.random.default_rng(seed)
+    n0 = n // 2
+    centres = np.hstack([np.tile([[1.0], [3.0]], n0), np.tile([[3.0], [1.0]], n - n0)])
+    labels = np.r_[np.zeros(n0), np.ones(n - n0)]
+    return centres + spread * rng.standard_normal((2, n)), labels.reshape(1, n)
 
 
 def moons(n=200, noise=0.2, seed=0, one_hot=True):

@@ -1,0 +1,180 @@
+"""Figures of the book, drawn with matplotlib from bpcore objects (never from typed-in numbers).
+
+- :func:`draw_network`:     the network as a graph: neurons, weights on the edges, and (given a
+                            forward trace) each neuron's weighted input z and activation a.
+- :func:`decision_regions`: what a classifier says over the plane, with the data on top.
+- :func:`neuron_line`:      the line w1 x1 + w2 x2 + b = 0 of a single neuron with two inputs.
+- :func:`activation_curve`: an activation function f(z) (and optionally f'(z)).
+
+Every function draws into ``ax`` if given (else a new figure) and returns the axes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Colours of the two classes, used by every figure (colour-blind safe pair).
+CLASS_COLOURS = ("#d95f02", "#1b9e77")
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+#: Layout of :func:`draw_network`, in data units: layer spacing, neuron spacing, box size.
+DX, DY, BOX_W, BOX_H = 3.0, 1.5, 1.25, 0.95
+
+
+def _layer_positions(sizes):
+    """(x, y) of the centre of neuron j of layer l: layers DX apart left to right, neurons DY
+    apart from y = 0 down, each layer centred on the tallest one."""
+    tallest = max(sizes)
+    return [[(DX * l, -DY * (j + (tallest - n) / 2)) for j in range(n)]
+            for l, n in enumerate(sizes)]
+
+
+def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None,
+                 ax=None, title=None, decimals=4, show_weights=None):
+    """Draw ``net``: every weight w^l_jk on its edge, each neuron as a box with its bias.
+
+    trace:        a :class:`bpcore.Trace` from ``net.forward``; if given, each box also shows
+                  the neuron's z (``net``) and a (``out``) for column ``sample`` of the batch.
+    neuron_names: optional labels per layer, e.g. [["i1", "i2"], ["h1", "h2"], ["o1", "o2"]].
+    weight_names: optional dict (l, j, k) -> label (1-based, as w^l_jk), e.g. "w5".
+    show_weights: write each weight on its edge; by default only when no layer has more than
+                  3 neurons (beyond that the labels cover each other).
+    """
+    from matplotlib.patches import FancyBboxPatch
+    if show_weights is None:
+        show_weights = max(net.sizes) <= 3
+    sizes = net.sizes
+    ax = _axes(ax, (3.3 * len(sizes), 1.8 * max(sizes) + 1.2))
+    pos = _layer_positions(sizes)
+    for l in range(1, len(sizes)):
+        for j in range(sizes[l]):
+            for k in range(sizes[l - 1]):
+                (x0, y0), (x1, y1) = pos[l - 1][k], pos[l][j]
+                x0, x1 = x0 + BOX_W / 2, x1 - BOX_W / 2
+                ax.plot([x0, x1], [y0, y1], color="0.55", lw=1.2, zorder=1)
+                if not show_weights:
+                    continue
+                # Straight edges are labelled at their middle. Crossing edges meet at their
+                # middles, so they are labelled a quarter of the way along, where they are apart.
+                frac = 0.5 if y0 == y1 else 0.25
+                xm, ym = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
+                name = (weight_names or {}).get((l, j + 1, k + 1),
+                                                f"$w^{{{l}}}_{{{j + 1}{k + 1}}}$")
+                ax.text(xm, ym, f"{name} = {net.W[l][j, k]:.{min(decimals, 3)}g}",
+                        fontsize=9, ha="center", va="center", zorder=3,
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", lw=0.6))
+    for l, layer in enumerate(pos):
+        colour = "#cfe2f3" if l == 0 else ("#fde9c9" if l == len(sizes) - 1 else "#d9ead3")
+        for j, (x, y) in enumerate(layer):
+            ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
+                                        boxstyle="round,pad=0.02", facecolor=colour,
+                                        edgecolor="0.25", lw=1.2, zorder=4))
+            label = neuron_names[l][j] if neuron_names else (
+                f"$x_{{{j + 1}}}$" if l == 0 else f"$a^{{{l}}}_{{{j + 1}}}$")
+            lines = []
+            if trace is not None:
+                if l == 0:
+                    lines.append(f"in {trace.a[0][j, sample]:.{decimals}g}")
+                else:
+                    lines.append(f"net {trace.z[l][j, sample]:.{decimals}g}")
+                    lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
+            if l > 0:
+                lines.append(f"b = {net.b[l][j, 0]:.{min(decimals, 3)}g}")
+            ax.text(x, y + BOX_H / 2 - 0.08, label, ha="center", va="top", fontsize=11,
+                    fontweight="bold", zorder=5)
+            if lines:
+                ax.text(x, y + BOX_H / 2 - 0.36, "\n".join(lines), ha="center", va="top",
+                        fontsize=8.5, zorder=5, linespacing=1.25)
+    ax.set_xlim(-BOX_W / 2 - 0.2, DX * (len(sizes) - 1) + BOX_W / 2 + 0.2)
+    ax.set_ylim(-DY * (max(sizes) - 1) - BOX_H / 2 - 0.2, BOX_H / 2 + 0.65)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    layer_names = ["input layer"] + ["hidden layer"] * (len(sizes) - 2) + ["output layer"]
+    for l, name in enumerate(layer_names):
+        ax.text(DX * l, BOX_H / 2 + 0.15, f"{name} (l = {l})", ha="center", va="bottom",
+                fontsize=9, color="0.3")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5):
+    """Shade the plane by the class ``net`` predicts and draw the samples on top.
+
+    Works for one output (class 1 where a^L > 0.5) and for one-hot outputs (argmax).
+    ``X`` is (2, m); ``Y`` is (1, m) labels or (2, m) one-hot.
+    """
+    from matplotlib.colors import ListedColormap
+    ax = _axes(ax, (5, 4.5))
+    x_lo, y_lo = X.min(axis=1) - margin
+    x_hi, y_hi = X.max(axis=1) + margin
+    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution))
+    A = net.predict(np.vstack([gx.ravel(), gy.ravel()]))
+    region = (A[0] > 0.5) if A.shape[0] == 1 else A.argmax(axis=0)
+    ax.contourf(gx, gy, region.reshape(gx.shape).astype(float), levels=[-0.5, 0.5, 1.5],
+                cmap=ListedColormap(CLASS_COLOURS), alpha=0.22)
+    labels = (Y[0] > 0.5) if Y.shape[0] == 1 else Y.argmax(axis=0)
+    for c in (0, 1):
+        pts = X[:, labels == c]
+        ax.scatter(pts[0], pts[1], s=22, color=CLASS_COLOURS[c], edgecolor="black", lw=0.4,
+                   label=f"class {c}", zorder=3)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="best", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def neuron_line(net, ax, **style):
+    """Draw the line w1 x1 + w2 x2 + b = 0 of a network with sizes [2, 1] across ``ax``."""
+    if net.sizes != [2, 1]:
+        raise ValueError(f"net: neuron_line needs a single neuron with two inputs "
+                         f"(sizes [2, 1]), got sizes {net.sizes}")
+    (w1, w2), b = net.W[1][0], net.b[1][0, 0]
+    x_lo, x_hi = ax.get_xlim()
+    y_lo, y_hi = ax.get_ylim()
+    style = {"color": "black", "lw": 2, "label": f"${w1:.3g}\\,x_1 {_signed(w2)}\\,x_2 "
+             f"{_signed(b)} = 0$", **style}
+    if abs(w2) > abs(w1):
+        xs = np.array([x_lo, x_hi])
+        ax.plot(xs, -(w1 * xs + b) / w2, **style)
+    else:
+        ys = np.array([y_lo, y_hi])
+        ax.plot(-(w2 * ys + b) / w1, ys, **style)
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.legend(loc="best", fontsize=9)
+    return ax
+
+
+def _signed(value) -> str:
+    """'+ 0.3' or '- 0.3': a term written after another one."""
+    return f"{'-' if value < 0 else '+'} {abs(value):.3g}"
+
+
+def activation_curve(name, ax=None, derivative=False, z=None, title=None):
+    """Plot the activation ``name`` from the registry (and its derivative f' if asked)."""
+    from .activations import get_activation
+    act = get_activation(name)
+    ax = _axes(ax, (4.5, 3.2))
+    z = np.linspace(-5, 5, 1001) if z is None else z
+    a = act.f(z)
+    ax.plot(z, a, lw=2, label=f"{act.name}(z)")
+    if derivative:
+        ax.plot(z, act.df(z, a), lw=2, ls="--", label=f"{act.name}'(z)")
+    ax.axhline(0, color="0.7", lw=0.8)
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set_xlabel("weighted input z")
+    ax.set_ylabel("activation a = f(z)")
+    ax.legend(loc="best", fontsize=9)
+    ax.set_title(title or act.name)
+    return ax

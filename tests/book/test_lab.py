@@ -1,0 +1,129 @@
+"""Chapter 1 as a student meets it: JupyterLab on 127.0.0.1, the .md chapter opens as a notebook
+(not as a text file), Run All works, the figures appear and no cell shows an error."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .browser import ROOT, browser_page
+
+pytestmark = pytest.mark.book
+
+SHOTS = ROOT / "_build" / "screenshots"
+TOKEN = "bpcore-lab-test"
+OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 in a fresh folder holding a copy of chapter 1."""
+    assert OVERRIDES.exists(), (f"{OVERRIDES} is missing: `make test` writes it so that .md "
+                                f"chapters open as notebooks")
+    home = tmp_path_factory.mktemp("lab")
+    work = home / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "chapters" / "01-forward.md", work / "01-forward.md")
+    # The test's own user settings: render every cell at once (JupyterLab 4 otherwise adds
+    # cells to the page as they scroll into view), so that all outputs can be inspected.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
+    port = free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    log = open(home / "lab.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
+        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"JupyterLab exited: {(home / 'lab.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_chapter_one_opens_as_a_notebook_and_runs(lab):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with browser_page() as (page, external, errors):
+        page.set_default_timeout(60_000)
+        page.goto(f"{lab}/lab/tree/01-forward.md?token={TOKEN}")
+        # A notebook panel, not the text editor.
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+        assert page.locator(".jp-FileEditor").count() == 0, "chapter opened as a text file"
+        # Every cell of the chapter, as jupytext reads it (the header is not a cell).
+        import jupytext
+        nb = jupytext.read(ROOT / "chapters" / "01-forward.md")
+        n_code = sum(c.cell_type == "code" for c in nb.cells)
+        n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)
+        page.wait_for_function(
+            """([c, m]) => document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell').length === c
+                && document.querySelectorAll('.jp-NotebookPanel .jp-MarkdownCell').length === m""",
+            arg=[n_code, n_markdown])
+        assert n_code >= 8 and n_markdown >= 8, (n_code, n_markdown)
+        # No kernel chooser: the chapter's kernelspec names the installed kernel.
+        page.wait_for_function(
+            "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status "
+            "=== 'idle'")
+        # Click into the notebook, then Run > Run All Cells, as a student would. The menu
+        # item stays disabled until the notebook is the current document: wait for that.
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
+                               has=page.locator(".lm-Menu-itemLabel", has_text="Run All Cells"))
+        run_all.first.wait_for()
+        run_all.first.click()
+        page.wait_for_function(
+            """(n) => {
+                const prompts = [...document.querySelectorAll(
+                    '.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+                return prompts.length === n &&
+                       prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", arg=n_code, timeout=240_000)
+        images = page.locator(".jp-NotebookPanel .jp-OutputArea-output img")
+        errors_shown = page.locator(
+            ".jp-NotebookPanel .jp-OutputArea-output[data-mime-type="
+            "'application/vnd.jupyter.stderr'], "
+            ".jp-NotebookPanel .jp-OutputArea-output[data-mime-type="
+            "'application/vnd.jupyter.error']")
+        n_images, n_errors = images.count(), errors_shown.count()
+        error_text = [errors_shown.nth(i).inner_text()[:300] for i in range(min(n_errors, 3))]
+        text = page.locator(".jp-NotebookPanel").inner_text()
+        page.screenshot(path=str(SHOTS / "lab-01-forward.png"))
+    assert n_errors == 0, f"error output in the notebook: {error_text}"
+    assert n_images >= 3, f"expected the chapter's figures, found {n_images} images"
+    assert "0.593269992" in text and "0.298371109" in text
+    assert not external, f"JupyterLab page loaded from outside: {external}"

@@ -1,0 +1,70 @@
+"""The figures are drawn from bpcore objects: check what they show, not their pixels."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from bpcore import Network, data, plots  # noqa: E402
+from bpcore.tables import Table  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_network_drawing_shows_every_weight_and_the_forward_values():
+    ex = data.worked_example()
+    net = ex.network()
+    trace = net.forward(ex.X)
+    names = {ljk: name for name, ljk in data.WEIGHT_NAMES.items()}
+    ax = plots.draw_network(net, trace, weight_names=names)
+    shown = " ".join(texts(ax))
+    for name, value in ex.weights.items():
+        assert f"{name} = {value:.3g}" in shown
+    assert f"out {trace.a[2][0, 0]:.4g}" in shown and f"net {trace.z[1][1, 0]:.4g}" in shown
+    assert shown.count("b = 0.35") == 2 and shown.count("b = 0.6") == 2
+    assert len(ax.lines) == 8                               # one edge per weight
+
+
+def test_large_networks_skip_weight_labels_but_keep_every_edge():
+    net = Network([2, 5, 3])
+    ax = plots.draw_network(net)
+    assert len(ax.lines) == 2 * 5 + 5 * 3
+    assert not any("=" in t and "w" in t for t in texts(ax) if not t.startswith("b ="))
+
+
+def test_decision_regions_and_neuron_line():
+    X, Y = data.clouds(20, seed=1)
+    neuron = Network([2, 1], "step", weights=[[[1.0, -1.0]]], biases=[0.5])
+    ax = plots.decision_regions(neuron, X, Y)
+    plots.neuron_line(neuron, ax)
+    (x, y), = [np.c_[line.get_xdata(), line.get_ydata()].T for line in ax.lines]
+    np.testing.assert_allclose(x - y + 0.5, 0, atol=1e-12)  # the line is where z = 0
+    assert ax.get_legend_handles_labels()[1][-1] == "$1\\,x_1 - 1\\,x_2 + 0.5 = 0$"
+    with pytest.raises(ValueError, match="sizes"):
+        plots.neuron_line(Network([2, 2]), ax)
+
+
+def test_activation_curve_plots_the_registered_function():
+    ax = plots.activation_curve("sigmoid", derivative=True)
+    f, df = ax.lines[:2]
+    z = f.get_xdata()
+    np.testing.assert_allclose(f.get_ydata(), 1 / (1 + np.exp(-z)))
+    np.testing.assert_allclose(df.get_ydata(), f.get_ydata() * (1 - f.get_ydata()))
+
+
+def test_table_formats_to_significant_digits():
+    t = Table(["a", "b"], [["x", 0.123456789123], [2, 1e-7]])
+    md = t._repr_markdown_()
+    assert "| x | 0.123456789 |" in md and "| 2 | 1e-07 |" in md
+    assert md.splitlines()[1] == "| --- | --- |"
+    with pytest.raises(ValueError, match="2 cells"):
+        Table(["a", "b"], [[1]])
