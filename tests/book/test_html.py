@@ -77,6 +77,7 @@ def test_page_reads_offline(site, page_path):
                 title: document.title,
             };
         }""")
+        page.evaluate("document.fonts.ready")
         page.screenshot(path=str(SHOTS / (Path(page_path).stem + ".png")), full_page=True)
     assert not external, f"{page_path} tried to load from outside: {external}"
     assert report["maths"] > 0, f"{page_path}: no math found"
@@ -100,3 +101,4 @@ def test_chapter_one_shows_its_figures_and_the_worked_example(site):
     for value in ("0.593269992", "0.596884378", "0.75136507", "0.772928465", "0.298371109"):
         assert value in text, f"{value} missing from chapter 1"
     assert n_images >= 3
+
