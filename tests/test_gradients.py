@@ -38,6 +38,19 @@ def test_backprop_agrees_with_finite_differences(case):
     assert report.max_error < 1e-6, f"{net}\n{report}"
 
 
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("activation", DIFFERENTIABLE)
+def test_every_activation_with_every_cost(activation, loss):
+    """Each pair at least once, whatever hypothesis draws: the activation in both hidden
+    layers (BP2) and, where the cost allows it, at the output too (BP1)."""
+    rng = np.random.default_rng(7)
+    output = "sigmoid" if loss == "cross_entropy" else activation
+    net = Network([3, 4, 3, 2], [activation, activation, output], loss,
+                  biases=[rng.standard_normal(n) for n in (4, 3, 2)], seed=7)
+    X, Y = rng.standard_normal((3, 5)), rng.uniform(0, 1, (2, 5))
+    assert gradcheck(net, X, Y).max_error < 1e-6
+
+
 @given(networks())
 def test_gradients_have_the_shapes_of_the_parameters(case):
     net, X, Y = case
