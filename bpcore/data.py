@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import validate
+from .network import Network
 
 #: The worked example's weight names and where they sit in the book's notation:
 #: name -> (l, j, k) for w^l_{jk}, counting neurons from 1 as the book does.
@@ -54,7 +55,6 @@ class WorkedExample:
 
     def network(self):
         """A fresh :class:`bpcore.Network` set up exactly as in the worked example."""
-        from .network import Network
         return Network([2, 2, 2], activation="sigmoid", loss="quadratic",
                        weights=self.W, biases=[self.b1, self.b2])
 

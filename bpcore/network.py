@@ -22,6 +22,7 @@ import numpy as np
 from . import validate
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
+from .train import train
 
 
 @dataclass
@@ -173,7 +174,6 @@ class Network:
     def train(self, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=True,
               seed=None, record_every=1):
         """Gradient descent on C; see :func:`bpcore.train.train` for every argument."""
-        from .train import train
         return train(self, X, Y, lr, steps=steps, epochs=epochs, batch_size=batch_size,
                      train_biases=train_biases, seed=seed, record_every=record_every)
 
