@@ -99,7 +99,6 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
 
     full_batch = batch_size == m
     rng = np.random.default_rng(0 if seed is None else seed)
-    order = np.arange(m)
     costs, recorded_at = [], []
 
     def diverged(step, cost):
@@ -119,7 +118,7 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
                 cost_all = g.cost
             else:
                 k = step % batches_per_epoch
-                if k == 0:
+                if k == 0:                       # a new epoch: a new order
                     order = rng.permutation(m)
                 idx = order[k * batch_size:(k + 1) * batch_size]
                 g = net._gradients(X[:, idx], Y[:, idx])
