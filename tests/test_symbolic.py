@@ -1,0 +1,166 @@
+"""bpcore.symbolic: sympy's gradients against backpropagation, the chain-rule factors against
+DESIGN.md's independently computed reference values, and the CAS proof of BP1-BP4."""
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from bpcore import ACTIVATIONS, LOSSES, Network, data
+from bpcore import symbolic as S
+from bpcore.gradcheck import relative_error
+from tests.conftest import assert_sig
+
+EX = data.worked_example()
+
+
+@pytest.fixture(scope="module")
+def worked():
+    return S.SymbolicNetwork([2, 2, 2], "sigmoid", "quadratic", names="worked")
+
+
+def test_chain_rule_for_w5_has_the_reference_factors(worked):
+    cr = worked.chain_rule("w5", EX.network(), EX.X, EX.Y)
+    assert len(cr.paths) == 1
+    dE_dout, dout_dnet, dnet_dw5 = cr.paths[0]
+    assert_sig(dE_dout.value, "0.74136507", what="dE/dout_o1")
+    assert_sig(dout_dnet.value, "0.186815602", what="dout_o1/dnet_o1")
+    assert_sig(dnet_dw5.value, "0.593269992", what="dnet_o1/dw5 = out_h1")
+    assert_sig(cr.value, "0.082167041", what="dE/dw5")
+    assert cr.value == pytest.approx(cr.sympy_value, rel=1e-12)
+    latex = cr.latex()
+    for part in (r"\frac{\partial E}{\partial w_{5}}",
+                 r"\frac{\partial E}{\partial \mathit{out}_{o1}}",
+                 r"\frac{\partial \mathit{out}_{o1}}{\partial \mathit{net}_{o1}}",
+                 r"\frac{\partial \mathit{net}_{o1}}{\partial w_{5}}",
+                 "0.74136507", "0.186815602", "0.593269992"):
+        assert part in latex
+
+
+def test_chain_rule_for_w1_sums_the_two_paths(worked):
+    net = EX.network()
+    cr = worked.chain_rule("w1", net, EX.X, EX.Y)
+    assert len(cr.paths) == 2, "out_h1 feeds both o1 and o2"
+    assert [f.numerator for f in cr.paths[0]][:3] == ["E", r"\mathit{out}_{o1}",
+                                                      r"\mathit{net}_{o1}"]
+    assert [f.numerator for f in cr.paths[1]][:3] == ["E", r"\mathit{out}_{o2}",
+                                                      r"\mathit{net}_{o2}"]
+    # dnet_o1/dout_h1 is w5 and dnet_o2/dout_h1 is w7: the weights the error flows back along.
+    assert cr.paths[0][2].value == 0.40 and cr.paths[1][2].value == 0.50
+    assert_sig(cr.value, "0.000438568", what="dE/dw1")
+    assert cr.value == pytest.approx(cr.sympy_value, rel=1e-12)
+    assert cr.value == pytest.approx(net.gradients(EX.X, EX.Y).W[1][0, 0], rel=1e-12)
+
+
+def test_every_worked_example_derivative_matches_backprop(worked):
+    net = EX.network()
+    g = net.gradients(EX.X, EX.Y)
+    for name, (l, j, k) in data.WEIGHT_NAMES.items():
+        assert worked.gradient(name, net, EX.X, EX.Y) == pytest.approx(
+            g.W[l][j - 1, k - 1], rel=1e-12, abs=1e-15), name
+    # b1 is one bias shared by h1 and h2: its derivative is the sum of the two neurons' deltas.
+    for l in (1, 2):
+        assert worked.gradient(f"b{l}", net, EX.X, EX.Y) == pytest.approx(
+            float(g.b[l].sum()), rel=1e-12)
+
+
+def test_sympy_derivative_is_a_formula_of_the_books_symbols(worked):
+    d = worked.derivative("w5")
+    names = {s.name for s in d.free_symbols}
+    assert names == {"w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "i1", "i2", "target_o1"}
+    book = S.SymbolicNetwork([2, 2, 2])
+    assert "w^{2}_{11}" in book.latex(book.derivative("w_2_1_1"))
+    assert [q.latex for q in book.params[:2]] == ["w^{1}_{11}", "w^{1}_{12}"]
+
+
+@st.composite
+def small_networks(draw):
+    depth = draw(st.integers(1, 3))
+    sizes = draw(st.lists(st.integers(1, 3), min_size=depth + 1, max_size=depth + 1))
+    acts = draw(st.lists(st.sampled_from([a for a in ACTIVATIONS if a != "step"]),
+                         min_size=depth, max_size=depth))
+    loss = draw(st.sampled_from(sorted(LOSSES)))
+    if loss == "cross_entropy":
+        acts[-1] = "sigmoid"
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    net = Network(sizes, acts, loss, biases=[rng.standard_normal(n) for n in sizes[1:]],
+                  seed=seed)
+    m = draw(st.integers(1, 4))
+    return net, rng.standard_normal((sizes[0], m)), rng.uniform(0, 1, (sizes[-1], m))
+
+
+@settings(max_examples=25)
+@given(small_networks())
+def test_lambdified_sympy_gradients_match_backprop(case):
+    net, X, Y = case
+    W, b = S.from_network(net).gradients(net, X, Y)
+    g = net.gradients(X, Y)
+    for l in range(1, net.L + 1):
+        assert relative_error(W[l], g.W[l]) < 1e-10, (net, l)
+        assert relative_error(b[l], g.b[l]) < 1e-10, (net, l)
+
+
+def test_three_way_comparison_on_a_2_4_3_2_network():
+    rng = np.random.default_rng(3)
+    net = Network([2, 4, 3, 2], "sigmoid", biases=[rng.standard_normal(n) for n in (4, 3, 2)],
+                  seed=3)
+    X, Y = rng.standard_normal((2, 5)), rng.uniform(0, 1, (2, 5))
+    c = S.compare(net, X, Y)
+    assert [r[0] for r in c.rows] == [1, 2, 3]
+    assert c.max_error < 1e-9
+    assert "symbolic vs backprop" in c._repr_markdown_()
+
+
+def test_three_way_comparison_exposes_a_broken_backward_pass():
+    """A sigmoid whose derivative forgot the factor (1 - a): backprop is wrong, and both other
+    methods, which never call df, say so; they still agree with each other."""
+    bad = dataclasses.replace(ACTIVATIONS["sigmoid"], df=lambda z, a: a)
+    rng = np.random.default_rng(4)
+    net = Network([2, 4, 3, 2], [bad, bad, "sigmoid"], seed=4)
+    X, Y = rng.standard_normal((2, 5)), rng.uniform(0, 1, (2, 5))
+    c = S.compare(net, X, Y)
+    sym_bp, sym_fd, bp_fd = zip(*[r[1:] for r in c.rows])
+    assert max(sym_fd) < 1e-9
+    assert sym_bp[0] > 1e-2 and bp_fd[0] > 1e-2, "layer 1's gradient goes through the bad df"
+    assert sym_bp[2] < 1e-9, "the output layer uses the good sigmoid"
+
+
+@pytest.mark.parametrize("sizes", [[2, 2, 2], [2, 3, 2, 1]])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "generic"])
+def test_cas_proves_bp1_to_bp4(sizes, activation):
+    proof = S.prove_bp(sizes, activation)
+    assert proof.holds
+    n = sizes
+    L = len(n) - 1
+    expected = {"BP1": n[L], "BP2": sum(n[1:L]), "BP3": sum(n[1:]),
+                "BP4": sum(n[l] * n[l - 1] for l in range(1, L + 1))}
+    assert proof.counts() == {eq: (c, c) for eq, c in expected.items() if c}
+
+
+def test_cas_proves_bp1_for_cross_entropy():
+    proof = S.prove_bp([2, 2, 2], "sigmoid", "cross_entropy")
+    assert proof.holds
+
+
+@pytest.mark.parametrize("broken, equation", [("BP2-no-transpose", "BP2"),
+                                              ("BP1-no-sigma-prime", "BP1")])
+def test_cas_proof_fails_for_a_wrong_equation(broken, equation):
+    proof = S.prove_bp([2, 3, 2, 1], "sigmoid", broken=broken)
+    assert not proof.holds
+    done, total = proof.counts()[equation]
+    assert done < total
+    assert all(ok for eq, _, ok in proof.rows if eq != equation), "only the broken one fails"
+
+
+def test_errors_name_the_argument(worked):
+    with pytest.raises(ValueError, match="names: 'worked'.*2-2-2"):
+        S.SymbolicNetwork([2, 3, 2], names="worked")
+    with pytest.raises(ValueError, match="p: expected one of .*w5"):
+        worked.derivative("w9")
+    with pytest.raises(ValueError, match="net: expected a network with sizes"):
+        worked.gradient("w1", Network([2, 3, 2]), EX.X, EX.Y)
+    with pytest.raises(ValueError, match="net: b1 is one bias shared"):
+        worked.gradient("w1", Network([2, 2, 2], biases=[[0.1, 0.2], 0.3]), EX.X, EX.Y)
+    with pytest.raises(ValueError, match="activation: unknown"):
+        S.SymbolicNetwork([2, 2], "sigmod")
