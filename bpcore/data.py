@@ -53,6 +53,24 @@ class WorkedExample:
             Ws[l - 1][j - 1, k - 1] = self.weights[name]
         return Ws
 
+    def published_step(self, net):
+        """One update of ``net`` in the order that reproduces the article's printed figures.
+
+        Seed 000's figures (0.291027924 after one update, 0.000035085 and outputs 0.015912196,
+        0.984065734 after 10000) come out when w5..w8 are updated *first* and the hidden
+        deltas then use the new w5..w8 in BP2 (with the old output deltas and activations).
+        That is not gradient descent on E: every derivative must be taken at the same point,
+        which :meth:`bpcore.Network.train` does. The book uses this only to explain the
+        errata. Weights only; biases are not trained in the worked example.
+        """
+        g = net.gradients(self.X, self.Y)
+        W2_new = net.W[2] - self.lr * g.W[2]
+        delta1 = W2_new.T @ g.delta[2]                                  # BP2 with the new W^2
+        delta1 *= net.activations[1].df(g.trace.z[1], g.trace.a[1])
+        net.W[1] = net.W[1] - self.lr * (delta1 @ self.X.T) / self.X.shape[1]     # BP4
+        net.W[2] = W2_new
+        return net
+
     def network(self):
         """A fresh :class:`bpcore.Network` set up exactly as in the worked example."""
         return Network([2, 2, 2], activation="sigmoid", loss="quadratic",

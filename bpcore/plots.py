@@ -36,7 +36,8 @@ def _layer_positions(sizes):
 
 
 def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None,
-                 ax=None, title=None, decimals=4, show_weights=None):
+                 ax=None, title=None, decimals=4, show_weights=None, gradients=None,
+                 cost_name="C"):
     """Draw ``net``: every weight w^l_jk on its edge, each neuron as a box with its bias.
 
     trace:        a :class:`bpcore.Trace` from ``net.forward``; if given, each box also shows
@@ -45,10 +46,17 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
     weight_names: optional dict (l, j, k) -> label (1-based, as w^l_jk), e.g. "w5".
     show_weights: write each weight on its edge; by default only when no layer has more than
                   3 neurons (beyond that the labels cover each other).
+    gradients:    a :class:`bpcore.Gradients` from ``net.gradients``: draws the backward pass
+                  instead. Each edge then carries dC/dw (BP4) with an arrow pointing back
+                  towards the input, and each box shows the neuron's a and delta (BP1, BP2).
+                  ``cost_name`` names the cost in the labels (the worked example's "E").
     """
     from matplotlib.patches import FancyBboxPatch
     if show_weights is None:
         show_weights = max(net.sizes) <= 3
+    if gradients is not None:
+        trace = gradients.trace
+    back = "#a61c3c"                     # colour of everything the backward pass computed
     sizes = net.sizes
     ax = _axes(ax, (3.3 * len(sizes), 1.8 * max(sizes) + 1.2))
     pos = _layer_positions(sizes)
@@ -57,17 +65,31 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
             for k in range(sizes[l - 1]):
                 (x0, y0), (x1, y1) = pos[l - 1][k], pos[l][j]
                 x0, x1 = x0 + BOX_W / 2, x1 - BOX_W / 2
-                ax.plot([x0, x1], [y0, y1], color="0.55", lw=1.2, zorder=1)
+                if gradients is None:
+                    ax.plot([x0, x1], [y0, y1], color="0.55", lw=1.2, zorder=1)
+                else:                    # the error flows back: arrows from layer l to l - 1
+                    ax.annotate("", xy=(x0, y0), xytext=(x1, y1), zorder=1,
+                                arrowprops=dict(arrowstyle="-|>", color=back, lw=1.2,
+                                                shrinkA=0, shrinkB=0, mutation_scale=12))
                 if not show_weights:
                     continue
                 # Straight edges are labelled at their middle. Crossing edges meet at their
                 # middles, so they are labelled a quarter of the way along, where they are apart.
-                frac = 0.5 if y0 == y1 else 0.25
+                # (Gradient labels are longer: they go a little further in, clear of the box.)
+                frac = 0.5 if y0 == y1 else (0.25 if gradients is None else 0.37)
                 xm, ym = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
                 name = (weight_names or {}).get((l, j + 1, k + 1),
                                                 f"$w^{{{l}}}_{{{j + 1}{k + 1}}}$")
-                ax.text(xm, ym, f"{name} = {net.W[l][j, k]:.{min(decimals, 3)}g}",
-                        fontsize=9, ha="center", va="center", zorder=3,
+                if gradients is None:
+                    label, colour = f"{name} = {net.W[l][j, k]:.{min(decimals, 3)}g}", "black"
+                else:
+                    name = name.strip("$")
+                    label = (rf"$\partial {cost_name}/\partial {name}$ = "
+                             f"{gradients.W[l][j, k]:.{min(decimals, 3)}g}")
+                    colour = back
+                ax.text(xm, ym, label, fontsize=9 if gradients is None else 8.5,
+                        ha="center", va="center", zorder=3,
+                        color=colour,
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", lw=0.6))
     for l, layer in enumerate(pos):
         colour = "#cfe2f3" if l == 0 else ("#fde9c9" if l == len(sizes) - 1 else "#d9ead3")
@@ -81,10 +103,13 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
             if trace is not None:
                 if l == 0:
                     lines.append(f"in {trace.a[0][j, sample]:.{decimals}g}")
-                else:
+                elif gradients is None:
                     lines.append(f"net {trace.z[l][j, sample]:.{decimals}g}")
                     lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
-            if l > 0:
+                else:
+                    lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
+                    lines.append(f"δ {gradients.delta[l][j, sample]:.{decimals}g}")
+            if l > 0 and gradients is None:
                 lines.append(f"b = {net.b[l][j, 0]:.{min(decimals, 3)}g}")
             ax.text(x, y + BOX_H / 2 - 0.08, label, ha="center", va="top", fontsize=11,
                     fontweight="bold", zorder=5)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import validate
 from .activations import get_activation
@@ -90,11 +91,21 @@ class ChainRule:
     value: float
     sympy_value: float
 
+    @property
+    def delta(self) -> float:
+        """dC/dz for the neuron the parameter feeds, delta^l_j: the sum over paths of each
+        path's product without its last factor dz/dp (a weight or unshared bias only)."""
+        if len(self.param.positions) != 1:
+            raise ValueError(f"param: {self.param.symbol.name} feeds several neurons, so it "
+                             f"has no single delta")
+        return float(sum(np.prod([f.value for f in path[:-1]]) for path in self.paths))
+
     def latex(self, digits=9) -> str:
         """An ``aligned`` LaTeX block: the symbolic product(s), the numbers, the result."""
         lhs = rf"\frac{{\partial {self.cost}}}{{\partial {self.param.latex}}}"
         sym = [r" \cdot ".join(f.latex() for f in path) for path in self.paths]
-        num = [r" \cdot ".join(fmt(f.value, digits) for f in path) for path in self.paths]
+        show = lambda v: fmt(v, digits) if v >= 0 else f"({fmt(v, digits)})"  # noqa: E731
+        num = [r" \cdot ".join(show(f.value) for f in path) for path in self.paths]
         lines = [rf"{lhs} &= {sym[0]}"] + [rf"&\quad + {s}" for s in sym[1:]]
         lines += [rf"&= {num[0]}"] + [rf"&\quad + {s}" for s in num[1:]]
         lines += [rf"&= {fmt(self.value, digits)}"]
@@ -461,6 +472,22 @@ def _expand_products(expr):
     return sp.expand(expr, power_exp=False, power_base=False, multinomial=False)
 
 
+def _is_zero(rest) -> bool:
+    """Is ``rest`` identically 0? True if it already is 0 or sympy's ``cancel`` of it as one
+    fraction is. A formula that is not 0 at some point is not identically 0, so where it can be
+    evaluated (no undefined sigma), one evaluation at a fixed rational point, to 30 digits,
+    settles the "no" quickly; values too close to 0 to tell still go to ``cancel``."""
+    if rest == 0:
+        return True
+    if not rest.atoms(AppliedUndef):
+        symbols = sorted(rest.free_symbols, key=lambda s: s.name)
+        point = {s: sp.Rational(3 + i % 5, 7 + i % 3) for i, s in enumerate(symbols)}
+        value = rest.xreplace(point).evalf(30)
+        if value.is_number and abs(value) > 1e-20:
+            return False
+    return sp.cancel(sp.together(rest)) == 0
+
+
 def prove_bp(sizes, activation="sigmoid", loss="quadratic", simplify=_expand_products,
              broken=None) -> Proof:
     """Verify BP1-BP4 symbolically for a network of the given sizes, every symbol free.
@@ -519,8 +546,7 @@ def prove_bp(sizes, activation="sigmoid", loss="quadratic", simplify=_expand_pro
     def check(eq, what, difference):
         # Multiplying out cancels the two sides term by term in almost every case; where it
         # does not (cross-entropy's logarithms against sigma'), one common fraction does.
-        rest = simplify(difference)
-        rows.append((eq, what, rest == 0 or sp.cancel(sp.together(rest)) == 0))
+        rows.append((eq, what, _is_zero(simplify(difference))))
 
     dC_da = [sp.diff(sym.cost_local, s) for s in sym.a_sym[L]]
     for j, s in enumerate(zs[L]):

@@ -34,6 +34,23 @@ def test_network_drawing_shows_every_weight_and_the_forward_values():
     assert len(ax.lines) == 8                               # one edge per weight
 
 
+def test_backward_drawing_shows_every_gradient_and_delta():
+    ex = data.worked_example()
+    net = ex.network()
+    g = net.gradients(ex.X, ex.Y)
+    names = {ljk: f"$w_{name[1:]}$" for name, ljk in data.WEIGHT_NAMES.items()}
+    ax = plots.draw_network(net, gradients=g, weight_names=names, cost_name="E")
+    shown = " ".join(texts(ax))
+    for name, (l, j, k) in data.WEIGHT_NAMES.items():
+        assert rf"$\partial E/\partial w_{name[1:]}$ = {g.W[l][j - 1, k - 1]:.3g}" in shown
+    for l, j in [(1, 0), (1, 1), (2, 0), (2, 1)]:
+        assert f"δ {g.delta[l][j, 0]:.4g}" in shown
+    assert "b = " not in shown and "net " not in shown
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 8, "one backward arrow per weight"
+    assert all(a.xy[0] < a.xyann[0] for a in arrows), "every arrow points towards the input"
+
+
 def test_large_networks_skip_weight_labels_but_keep_every_edge():
     net = Network([2, 5, 3])
     ax = plots.draw_network(net)

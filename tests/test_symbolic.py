@@ -164,3 +164,16 @@ def test_errors_name_the_argument(worked):
         worked.gradient("w1", Network([2, 2, 2], biases=[[0.1, 0.2], 0.3]), EX.X, EX.Y)
     with pytest.raises(ValueError, match="activation: unknown"):
         S.SymbolicNetwork([2, 2], "sigmod")
+
+
+def test_chain_rule_delta_is_the_neurons_error(worked):
+    net = EX.network()
+    g = net.gradients(EX.X, EX.Y)
+    for name, (l, j, _) in data.WEIGHT_NAMES.items():
+        assert worked.chain_rule(name, net, EX.X, EX.Y).delta == pytest.approx(
+            g.delta[l][j - 1, 0], rel=1e-12)
+    with pytest.raises(ValueError, match="param: b1 feeds several neurons"):
+        worked.chain_rule("b1", net, EX.X, EX.Y).delta
+    # Negative factors are bracketed, so "+ (-0.2...)" never reads as "+ -0.2...".
+    assert "+ (-0.217071535)" in worked.chain_rule("w1", net, EX.X, EX.Y).latex().replace(
+        r"&\quad + ", "+ ").replace(" \\cdot", "")

@@ -95,6 +95,20 @@ def test_hidden_deltas_from_updated_weights_give_the_articles_figure():
     assert net.cost(EX.X, EX.Y) != pytest.approx(0.291027924, rel=1e-9)
 
 
+def test_published_ordering_reproduces_every_figure_the_article_prints():
+    """data.WorkedExample.published_step: w5..w8 first, then BP2 through the new weights."""
+    net = EX.network()
+    EX.published_step(net)
+    assert_sig(net.cost(EX.X, EX.Y), "0.291027924", what="E after one update (article)")
+    for _ in range(9_999):
+        EX.published_step(net)
+    assert_sig(net.cost(EX.X, EX.Y), "0.000035085", what="E after 10000 (seed 000)")
+    out = net.predict(EX.X)[:, 0]
+    assert_sig(out[0], "0.015912196", what="out_o1 after 10000 (article)")
+    assert_sig(out[1], "0.984065734", what="out_o2 after 10000 (article)")
+    np.testing.assert_array_equal(net.b[1], EX.network().b[1])   # biases untouched
+
+
 def test_the_digit_check_has_teeth():
     assert_sig(0.5932699924, "0.593269992")
     with pytest.raises(AssertionError):
