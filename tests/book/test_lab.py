@@ -20,6 +20,19 @@ TOKEN = "bpcore-lab-test"
 OVERRIDES = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
 
 
+#: Every chapter, with the number of figures it draws and values its outputs must show.
+CHAPTERS = sorted(p.name for p in (ROOT / "chapters").glob("[0-9][0-9]-*.md"))
+EXPECTED = {
+    "01-forward.md": (3, ["0.593269992", "0.298371109"]),
+    "02-backprop-by-hand.md": (2, ["0.0821670406", "0.291027774"]),
+    "03-four-equations.md": (1, ["BP2 without the transpose holds: False"]),
+}
+
+
+def test_every_chapter_has_expectations():
+    assert CHAPTERS and sorted(EXPECTED) == CHAPTERS
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,13 +41,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 in a fresh folder holding a copy of chapter 1."""
+    """A JupyterLab server on 127.0.0.1 in a fresh folder holding a copy of every chapter."""
     assert OVERRIDES.exists(), (f"{OVERRIDES} is missing: `make test` writes it so that .md "
                                 f"chapters open as notebooks")
     home = tmp_path_factory.mktemp("lab")
     work = home / "work"
     work.mkdir()
-    shutil.copy(ROOT / "chapters" / "01-forward.md", work / "01-forward.md")
+    for chapter in CHAPTERS:
+        shutil.copy(ROOT / "chapters" / chapter, work / chapter)
     # The test's own user settings: render every cell at once (JupyterLab 4 otherwise adds
     # cells to the page as they scroll into view), so that all outputs can be inspected.
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -76,17 +90,19 @@ def lab(tmp_path_factory):
         log.close()
 
 
-def test_chapter_one_opens_as_a_notebook_and_runs(lab):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with browser_page() as (page, external, errors):
         page.set_default_timeout(60_000)
-        page.goto(f"{lab}/lab/tree/01-forward.md?token={TOKEN}")
+        # A workspace of its own per chapter, so no notebook from an earlier test is open.
+        page.goto(f"{lab}/lab/workspaces/{chapter[:2]}/tree/{chapter}?reset&token={TOKEN}")
         # A notebook panel, not the text editor.
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
         assert page.locator(".jp-FileEditor").count() == 0, "chapter opened as a text file"
         # Every cell of the chapter, as jupytext reads it (the header is not a cell).
         import jupytext
-        nb = jupytext.read(ROOT / "chapters" / "01-forward.md")
+        nb = jupytext.read(ROOT / "chapters" / chapter)
         n_code = sum(c.cell_type == "code" for c in nb.cells)
         n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)
         page.wait_for_function(
@@ -122,8 +138,14 @@ def test_chapter_one_opens_as_a_notebook_and_runs(lab):
         n_images, n_errors = images.count(), errors_shown.count()
         error_text = [errors_shown.nth(i).inner_text()[:300] for i in range(min(n_errors, 3))]
         text = page.locator(".jp-NotebookPanel").inner_text()
-        page.screenshot(path=str(SHOTS / "lab-01-forward.png"))
+        shown = "\n".join(page.locator(".jp-NotebookPanel .jp-OutputArea-output, "
+                                        ".jp-NotebookPanel .jp-MarkdownOutput").all_inner_texts())
+        page.screenshot(path=str(SHOTS / f"lab-{chapter[:-3]}.png"))
     assert n_errors == 0, f"error output in the notebook: {error_text}"
-    assert n_images >= 3, f"expected the chapter's figures, found {n_images} images"
-    assert "0.593269992" in text and "0.298371109" in text
+    figures, values = EXPECTED[chapter]
+    assert n_images >= figures, f"expected the chapter's figures, found {n_images} images"
+    for value in values:
+        assert value in text, f"{value} missing from {chapter} in JupyterLab"
+    # Math in Markdown cells and in LaTeX outputs (chapter 2's chain rules) is typeset.
+    assert "\\frac{" not in shown and "$$" not in shown, "raw TeX shown in JupyterLab"
     assert not external, f"JupyterLab page loaded from outside: {external}"
