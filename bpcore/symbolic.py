@@ -308,7 +308,6 @@ class SymbolicNetwork:
         at = dict(vals)
         for l in range(1, L + 1):
             at |= dict(zip(self.z_sym[l], z[l])) | dict(zip(self.a_sym[l], a[l]))
-        at |= dict(zip(self.a_sym[0], a[0]))
         lx = self._latex
 
         def factor(expr, wrt, num, den):
