@@ -115,6 +115,22 @@ class ChainRule:
         return "$$" + self.latex() + "$$"
 
 
+def _weighted_inputs(w_l, b_l, a_prev) -> list:
+    """z^l_j = sum_k w^l_{jk} a^{l-1}_k + b^l_j for every j, as formulas."""
+    return [sum((w_jk * a_k for w_jk, a_k in zip(row, a_prev)), b_j)
+            for row, b_j in zip(w_l, b_l)]
+
+
+def _compose(w, b, a_start, sigmas, start=0):
+    """z^l and a^l for l = start+1..L as formulas of a^start = ``a_start`` and the parameters
+    (lists indexed by layer, entries before ``start`` left None)."""
+    z, a = [None] * (start + 1), [None] * start + [list(a_start)]
+    for l in range(start + 1, len(w)):
+        z.append(_weighted_inputs(w[l], b[l], a[l - 1]))
+        a.append([sigmas[l](e) for e in z[l]])
+    return z, a
+
+
 class SymbolicNetwork:
     """A small fully connected network as sympy formulas.
 
@@ -212,18 +228,12 @@ class SymbolicNetwork:
 
     def _build_formulas(self):
         """Local formulas (in the symbols of the layer below) and the composed ones."""
-        self.z_local, self.a_local = [None], [None]
-        self.z, self.a = [None], [list(self.x)]
-        for l in range(1, self.L + 1):
-            sigma = self.activations[l].sympy
-            zl = [sum((self.w[l][j][k] * self.a_sym[l - 1][k]
-                       for k in range(self.sizes[l - 1])), self.b[l][j])
-                  for j in range(self.sizes[l])]
-            self.z_local.append(zl)
-            self.a_local.append([sigma(s) for s in self.z_sym[l]])
-            prev = dict(zip(self.a_sym[l - 1], self.a[l - 1]))
-            self.z.append([e.xreplace(prev) for e in zl])
-            self.a.append([sigma(e) for e in self.z[l]])
+        sigmas = [None] + [act.sympy for act in self.activations[1:]]
+        self.z_local = [None] + [_weighted_inputs(self.w[l], self.b[l], self.a_sym[l - 1])
+                                 for l in range(1, self.L + 1)]
+        self.a_local = [None] + [[sigmas[l](s) for s in self.z_sym[l]]
+                                 for l in range(1, self.L + 1)]
+        self.z, self.a = _compose(self.w, self.b, self.x, sigmas)
         self.cost_local = self.loss.sympy(self.a_sym[self.L], self.y)
         self.cost = self.cost_local.xreplace(dict(zip(self.a_sym[self.L], self.a[self.L])))
 
@@ -523,21 +533,14 @@ def prove_bp(sizes, activation="sigmoid", loss="quadratic", simplify=_expand_pro
         return sp.diff(sigma(t), t).subs(t, s)
 
     # The rest of the network from free z^l: a^l = sigma(z^l), ..., C(a^L).
-    rest = [None] * (L + 1)
-    for l in range(1, L + 1):
-        a = [sigma(s) for s in zs[l]]
-        for m in range(l + 1, L + 1):
-            a = [sigma(sum((w[m][j][k] * a[k] for k in range(sizes[m - 1])), b[m][j]))
-                 for j in range(sizes[m])]
-        rest[l] = sym.cost_local.xreplace(dict(zip(sym.a_sym[L], a)))
+    sigmas = [sigma] * (L + 1)
+    rest = [None] + [sym.cost_local.xreplace(dict(zip(
+        sym.a_sym[L], _compose(w, b, [sigma(s) for s in zs[l]], sigmas, start=l)[1][L])))
+        for l in range(1, L + 1)]
     delta = [None] + [[sp.diff(rest[l], s) for s in zs[l]] for l in range(1, L + 1)]
 
     # The whole network from x: z^l and a^l as formulas of parameters and inputs.
-    z_of, a_of = [None], [list(sym.x)]
-    for l in range(1, L + 1):
-        z_of.append([sum((w[l][j][k] * a_of[l - 1][k] for k in range(sizes[l - 1])), b[l][j])
-                     for j in range(sizes[l])])
-        a_of.append([sigma(e) for e in z_of[l]])
+    z_of, a_of = _compose(w, b, sym.x, sigmas)
     cost = sym.cost_local.xreplace(dict(zip(sym.a_sym[L], a_of[L])))
 
     rows = []
@@ -554,8 +557,7 @@ def prove_bp(sizes, activation="sigmoid", loss="quadratic", simplify=_expand_pro
         check("BP1", rf"\delta^{{{L}}}_{{{j + 1}}}", delta[L][j] - rhs)
     for l in range(L - 1, 0, -1):
         a_l = [sigma(s) for s in zs[l]]
-        z_next = {zs[l + 1][i]: sum((w[l + 1][i][k] * a_l[k] for k in range(sizes[l])),
-                                    b[l + 1][i]) for i in range(sizes[l + 1])}
+        z_next = dict(zip(zs[l + 1], _weighted_inputs(w[l + 1], b[l + 1], a_l)))
         for j, s in enumerate(zs[l]):
             if broken == "BP2-no-transpose":
                 terms = [w[l + 1][j % sizes[l + 1]][i % sizes[l]] * delta[l + 1][i]
