@@ -96,7 +96,7 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
     with browser_page() as (page, external, errors):
         page.set_default_timeout(60_000)
         # A workspace of its own per chapter, so no notebook from an earlier test is open.
-        page.goto(f"{lab}/lab/workspaces/{chapter[:2]}/tree/{chapter}?reset&token={TOKEN}")
+        page.goto(f"{lab}/lab/workspaces/{chapter[:2]}/tree/{chapter}?token={TOKEN}")
         # A notebook panel, not the text editor.
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
         assert page.locator(".jp-FileEditor").count() == 0, "chapter opened as a text file"
@@ -122,13 +122,26 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
                                has=page.locator(".lm-Menu-itemLabel", has_text="Run All Cells"))
         run_all.first.wait_for()
         run_all.first.click()
-        page.wait_for_function(
-            """(n) => {
-                const prompts = [...document.querySelectorAll(
-                    '.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-                return prompts.length === n &&
-                       prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""", arg=n_code, timeout=240_000)
+        try:
+            page.wait_for_function(
+                """(n) => {
+                    const prompts = [...document.querySelectorAll(
+                        '.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+                    return prompts.length === n &&
+                           prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                }""", arg=n_code, timeout=240_000)
+        except Exception:
+            # Say where it stopped: the prompts, any error shown, and a screenshot.
+            page.screenshot(path=str(SHOTS / f"lab-{chapter[:-3]}-timeout.png"))
+            prompts = page.locator(".jp-NotebookPanel .jp-CodeCell "
+                                   ".jp-InputArea-prompt").all_inner_texts()
+            dialogs = page.locator(".jp-Dialog").all_inner_texts()
+            outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output"
+                                   "[data-mime-type*='error'], .jp-NotebookPanel "
+                                   ".jp-OutputArea-output[data-mime-type*='stderr']"
+                                   ).all_inner_texts()
+            pytest.fail(f"{chapter}: not every cell ran within 240 s; prompts {prompts}, "
+                        f"dialogs {dialogs}, errors {[o[:300] for o in outputs]}")
         images = page.locator(".jp-NotebookPanel .jp-OutputArea-output img")
         errors_shown = page.locator(
             ".jp-NotebookPanel .jp-OutputArea-output[data-mime-type="
