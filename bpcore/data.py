@@ -7,6 +7,7 @@ sample per column, as the equations and :class:`bpcore.Network` expect.
 - :func:`clouds`:         two Gaussian clouds that a single neuron (a straight line) separates.
 - :func:`xor`:            the four points of XOR, which no network without a hidden layer separates.
 - :func:`moons`:          two interleaving half circles with Gaussian noise (seed 001's data set).
+- :func:`two_minima`:     a 1-2-1 network whose cost over two of its weights has two minima.
 - :func:`regression`:     a smooth function of 3 features plus noise, for seed 004's 3-30-10-3-1 net.
 """
 from __future__ import annotations
@@ -137,6 +138,24 @@ def moons(n=200, noise=0.2, seed=0, one_hot=True):
     if one_hot:
         return X, np.vstack([1 - labels, labels])
     return X, labels.reshape(1, n)
+
+
+def two_minima(n=41):
+    """A 1-2-1 network (tanh hidden layer, identity output, quadratic cost) and n points that it
+    fits exactly, for drawing an error surface with a local and a global minimum.
+
+    The targets are the network's own outputs on x in [-2, 2], with w^1_11 = 0.5, w^1_21 = 0.3,
+    b^1 = (-0.3, 0), w^2_11 = 2.0, w^2_12 = -1.5, b^2 = 0. Over the two weights
+    (w^1_11, w^2_11), with every other parameter fixed, the cost is 0 at (0.5, 2.0) (the global
+    minimum) and has a second, higher valley near (-2.5, -0.9): the first hidden unit then
+    bends the wrong way and the output weight makes the best of it.
+    Returns (net, X, Y); X and Y have shape (1, n).
+    """
+    n = validate.positive_int(n, "n")
+    X = np.linspace(-2.0, 2.0, n).reshape(1, n)
+    net = Network([1, 2, 1], ["tanh", "identity"], "quadratic",
+                  weights=[[[0.5], [0.3]], [[2.0, -1.5]]], biases=[[-0.3, 0.0], 0.0])
+    return net, X, net.predict(X)
 
 
 def regression(n=1000, noise=0.05, seed=0):

@@ -59,6 +59,12 @@ class Gradients:
     cost: float
     trace: Trace
 
+    def delta_rms(self) -> np.ndarray:
+        """The size of delta^l for l = 1..L: the root mean square of its entries over neurons and
+        samples. Layers whose delta is tiny learn slowly (BP3 and BP4 scale with delta^l): a
+        falling sequence from layer L down to layer 1 is the vanishing gradient."""
+        return np.array([float(np.sqrt(np.mean(d * d))) for d in self.delta[1:]])
+
 
 class Network:
     """A fully connected feed-forward network with sizes [n_0, n_1, ..., n_L].

@@ -5,6 +5,8 @@
 - :func:`decision_regions`: what a classifier says over the plane, with the data on top.
 - :func:`neuron_line`:      the line w1 x1 + w2 x2 + b = 0 of a single neuron with two inputs.
 - :func:`activation_curve`: an activation function f(z) (and optionally f'(z)).
+- :func:`cost_curve`:       the cost against updates for one or more training runs (log scale).
+- :func:`error_surface`:    contours of C over two weights, with gradient-descent paths on top.
 
 Every function draws into ``ax`` if given (else a new figure) and returns the axes.
 """
@@ -129,11 +131,12 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
     return ax
 
 
-def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5):
+def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5, legend=True):
     """Shade the plane by the class ``net`` predicts and draw the samples on top.
 
     Works for one output (class 1 where a^L > 0.5) and for one-hot outputs (argmax).
-    ``X`` is (2, m); ``Y`` is (1, m) labels or (2, m) one-hot.
+    ``X`` is (2, m); ``Y`` is (1, m) labels or (2, m) one-hot. ``legend=False`` leaves out
+    the legend (placing it costs a slider frame a third of its drawing time).
     """
     from matplotlib.colors import ListedColormap
     ax = _axes(ax, (5, 4.5))
@@ -153,7 +156,8 @@ def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5)
     ax.set_ylim(y_lo, y_hi)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.legend(loc="best", fontsize=9)
+    if legend:
+        ax.legend(loc="best", fontsize=9)
     if title:
         ax.set_title(title)
     return ax
@@ -202,4 +206,68 @@ def activation_curve(name, ax=None, derivative=False, z=None, title=None):
     ax.set_ylabel("activation a = f(z)")
     ax.legend(loc="best", fontsize=9)
     ax.set_title(title or act.name)
+    return ax
+
+
+def _plain_log_axis(axis):
+    """Log-scale tick labels written as plain numbers (0.01, 0.1, 1), not mathtext powers:
+    easier to read, and much faster to draw (mathtext parsing dominates a small frame)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True):
+    """Plot the cost of one or more :class:`bpcore.History` (or :class:`bpcore.surface.Path`)
+    against the update number (``x="step"``) or the epoch (``x="epoch"``); log-scale cost."""
+    ax = _axes(ax, (5, 3.2))
+    if not isinstance(histories, (list, tuple)):
+        histories = [histories]
+    labels = labels or [None] * len(histories)
+    for h, label in zip(histories, labels):
+        steps = getattr(h, "step", None)
+        steps = np.arange(len(h.cost)) if steps is None else steps
+        if x == "epoch":
+            steps = steps * (h.epochs / max(h.updates, 1))
+        ax.plot(steps, h.cost, lw=1.8, label=label)
+    if logy:
+        ax.set_yscale("log")
+        _plain_log_axis(ax.yaxis)
+    ax.set_xlabel("update" if x == "step" else "epoch")
+    ax.set_ylabel("cost C")
+    if any(labels):
+        ax.legend(loc="best", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p", "q"),
+                  levels=18):
+    """Contours of the cost ``C`` (from :meth:`bpcore.surface.ErrorSurface.grid`) over the
+    weights ``u`` (x axis) and ``v`` (y axis), log-spaced so that shallow valleys show, and
+    each :class:`bpcore.surface.Path` in ``paths`` drawn on top (start marked with a circle)."""
+    from matplotlib.colors import LogNorm
+    ax = _axes(ax, (5, 4.2))
+    floor = max(float(np.min(C[C > 0])) if np.any(C > 0) else 1e-6, 1e-6)
+    lev = np.geomspace(floor, float(np.max(C)), levels)
+    ax.contourf(u, v, np.maximum(C, floor), levels=lev, norm=LogNorm(), cmap="viridis_r",
+                alpha=0.85)
+    ax.contour(u, v, np.maximum(C, floor), levels=lev, colors="white", linewidths=0.4,
+               alpha=0.6)
+    labels = labels or [None] * len(paths)
+    for path, label, colour in zip(paths, labels, ("#d62728", "#ff7f0e", "#e377c2",
+                                                    "#17becf", "black")):
+        pts = path.points
+        ax.plot(pts[:, 0], pts[:, 1], "-o", color=colour, ms=2.5, lw=1.2, label=label,
+                zorder=3)
+        ax.plot(pts[0, 0], pts[0, 1], "o", ms=8, mfc="none", mec=colour, mew=2, zorder=4)
+    ax.set_xlim(u[0], u[-1])
+    ax.set_ylim(v[0], v[-1])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    if any(labels):
+        ax.legend(loc="lower right", fontsize=8)
+    if title:
+        ax.set_title(title)
     return ax
