@@ -16,6 +16,8 @@ import numpy as np
 
 #: Colours of the two classes, used by every figure (colour-blind safe pair).
 CLASS_COLOURS = ("#d95f02", "#1b9e77")
+#: Colours of successive runs: the same run has the same colour in a path and in a cost curve.
+RUN_COLOURS = ("#d62728", "#ff7f0e", "#e377c2", "#17becf", "#1f77b4", "black")
 
 
 def _axes(ax, figsize):
@@ -224,15 +226,24 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
     if not isinstance(histories, (list, tuple)):
         histories = [histories]
     labels = labels or [None] * len(histories)
-    for h, label in zip(histories, labels):
+    if logy:                      # before plotting: switching scale later autoscales again
+        ax.set_yscale("log")
+    for h, label, colour in zip(histories, labels, RUN_COLOURS * len(histories)):
         steps = getattr(h, "step", None)
         steps = np.arange(len(h.cost)) if steps is None else steps
         if x == "epoch":
             steps = steps * (h.epochs / max(h.updates, 1))
-        ax.plot(steps, h.cost, lw=1.8, label=label)
+        cost = np.minimum(np.asarray(h.cost, dtype=float), 1e200) if logy else h.cost
+        ax.plot(steps, cost, lw=1.8, label=label, color=colour)
     if logy:
-        ax.set_yscale("log")
         _plain_log_axis(ax.yaxis)
+        # Set the limits ourselves: autoscaling adds a margin in log space, which overflows
+        # for a diverging run whose cost reached 1e300 (beyond 1e200 the curve is cut off).
+        costs = np.concatenate([np.asarray(h.cost, dtype=float) for h in histories])
+        costs = costs[np.isfinite(costs) & (costs > 0)]
+        if costs.size:
+            lo, hi = costs.min(), costs.max()
+            ax.set_ylim(lo / 1.5, min(hi * 1.5, 1e200))
     ax.set_xlabel("update" if x == "step" else "epoch")
     ax.set_ylabel("cost C")
     if any(labels):
@@ -256,8 +267,7 @@ def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p
     ax.contour(u, v, np.maximum(C, floor), levels=lev, colors="white", linewidths=0.4,
                alpha=0.6)
     labels = labels or [None] * len(paths)
-    for path, label, colour in zip(paths, labels, ("#d62728", "#ff7f0e", "#e377c2",
-                                                    "#17becf", "black")):
+    for path, label, colour in zip(paths, labels, RUN_COLOURS * len(paths)):
         pts = path.points
         ax.plot(pts[:, 0], pts[:, 1], "-o", color=colour, ms=2.5, lw=1.2, label=label,
                 zorder=3)

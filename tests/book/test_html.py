@@ -130,3 +130,41 @@ def test_chapter_three_shows_the_cas_proof_and_the_gradient_check(site):
     assert "BP2 without the transpose holds: False" in text
     assert "symbolic vs finite diff." in text
     assert n_images >= 1, "the timing plot"
+
+
+def explorer_pages():
+    """Pages whose widget state holds an explorer (bpcore.explore marks its box with a class)."""
+    return [p for p in pages() if (HTML / p).exists() and "bpcore-explorer" in
+            (HTML / p).read_text(encoding="utf-8")]
+
+
+def test_the_chapters_with_sliders_have_explorers():
+    found = {Path(p).stem for p in explorer_pages()}
+    assert {"04-activations", "05-learning-rate", "06-hidden-width"} <= found, found
+
+
+@pytest.mark.parametrize("page_path", explorer_pages())
+def test_every_slider_changes_the_figure_offline(site, page_path):
+    """No kernel behind the page: moving each control (keyboard on the slider handle) must
+    still show another precomputed frame."""
+    from .browser import VISIBLE_FRAMES_JS, check_explorers
+    with browser_page() as (page, external, errors):
+        page.goto(f"{site}/{page_path}", wait_until="load")
+        page.wait_for_selector(".bpcore-explorer img")
+        visible = page.evaluate(VISIBLE_FRAMES_JS)
+        assert visible and all(len(v) == 1 for v in visible), (
+            f"each explorer should show exactly one frame at a time: {[len(v) for v in visible]}")
+        problems = check_explorers(page, str(SHOTS / Path(page_path).stem))
+        page.wait_for_load_state("networkidle")
+    assert not problems, problems
+    assert not external, f"{page_path} tried to load from outside: {external}"
+
+
+@pytest.mark.parametrize("page_path", [p for p in pages() if p.startswith("chapters/")])
+def test_page_size_with_its_images_is_under_5_mb(page_path):
+    html = (HTML / page_path).read_text(encoding="utf-8")
+    size = len(html.encode())
+    for src in set(re.findall(r'<img[^>]+src="([^"]+)"', html)):
+        if not src.startswith("data:"):
+            size += (HTML / Path(page_path).parent / src).resolve().stat().st_size
+    assert size < 5e6, f"{page_path} weighs {size / 1e6:.1f} MB with its images"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser import ROOT, browser_page
+from .browser import ROOT, browser_page, check_explorers
 
 pytestmark = pytest.mark.book
 
@@ -26,6 +26,9 @@ EXPECTED = {
     "01-forward.md": (3, ["0.593269992", "0.298371109"]),
     "02-backprop-by-hand.md": (2, ["0.0821670406", "0.291027774"]),
     "03-four-equations.md": (1, ["BP2 without the transpose holds: False"]),
+    "04-activations.md": (3, []),
+    "05-learning-rate.md": (3, ["gradient descent diverged with learning rate lr=6"]),
+    "06-hidden-width.md": (2, ["class changes along increasing z^1_1: 1"]),
 }
 
 
@@ -154,6 +157,13 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
         shown = "\n".join(page.locator(".jp-NotebookPanel .jp-OutputArea-output, "
                                         ".jp-NotebookPanel .jp-MarkdownOutput").all_inner_texts())
         page.screenshot(path=str(SHOTS / f"lab-{chapter[:-3]}.png"))
+        # The chapter's sliders answer in JupyterLab too: each move shows another figure.
+        has_explorer = "explore.Explorer(" in (ROOT / "chapters" / chapter).read_text()
+        n_explorers = page.locator(".jp-NotebookPanel .bpcore-explorer").count()
+        slider_problems = check_explorers(page) if n_explorers else []
+    if has_explorer:
+        assert n_explorers >= 1, "the chapter's explorer was not displayed in JupyterLab"
+    assert not slider_problems, slider_problems
     assert n_errors == 0, f"error output in the notebook: {error_text}"
     figures, values = EXPECTED[chapter]
     assert n_images >= figures, f"expected the chapter's figures, found {n_images} images"
