@@ -3,8 +3,9 @@
 #   make book    build the HTML book into _build/html (sets everything up on the first run)
 #   make test    everything `make book` sets up, then every test (this is what CI runs)
 #   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
-#   make bench   speed of bpcore against a hand-optimised numpy loop, and of the symbolic
-#                derivations the book runs (not a test)
+#   make bench   speed of bpcore against a hand-optimised numpy loop, of the symbolic
+#                derivations the book runs, and of the slider explorers (precompute time,
+#                page size, slider latency in Chromium; needs `make book` first) (not a test)
 #   make clean   remove .venv, node_modules, _vendor and _build
 #
 # The first run creates .venv with the pinned Python packages and installs the pinned browser
@@ -90,6 +91,7 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_symbolic.py
+	$(BIN)/python benchmarks/bench_explore.py
 
 # Re-pin every indirect dependency after a change to requirements*.txt.
 constraints: $(STAMP)
