@@ -88,6 +88,19 @@ class ErrorSurface:
                 out[r, c] = net.loss.value(net._forward(self.X).output, self.Y)
         return out
 
+    def hessian(self, u: float, v: float, eps: float = 1e-4) -> np.ndarray:
+        """The 2 x 2 matrix of second derivatives of C(p, q) at (u, v), by central differences
+        of the cost. Its largest eigenvalue h is the curvature of the steepest direction:
+        gradient descent settles at a minimum only if lr < 2 / h there."""
+        H = np.empty((2, 2))
+        for i in range(2):
+            for j in range(2):
+                di, dj = np.eye(2)[i] * eps, np.eye(2)[j] * eps
+                H[i, j] = sum(sign * self.cost(u + a[0] + b[0], v + a[1] + b[1])
+                              for sign, a, b in [(1, di, dj), (-1, di, -dj), (-1, -di, dj),
+                                                 (1, -di, -dj)]) / (4 * eps * eps)
+        return H
+
     def descend(self, start, lr, steps) -> Path:
         """Gradient descent on p and q only, from ``start`` = (p, q), for ``steps`` updates.
 

@@ -50,6 +50,19 @@ def test_descend_steps_along_the_backprop_gradient(problem):
     assert path.cost[0] == pytest.approx(moved.cost(X, Y))
 
 
+def test_curvature_sets_the_largest_learning_rate_that_settles(problem):
+    *_, surface = problem
+    H = surface.hessian(0.5, 2.0)
+    np.testing.assert_allclose(H, H.T, rtol=1e-6)
+    h = np.linalg.eigvalsh(H).max()
+    assert np.all(np.linalg.eigvalsh(H) > 0)              # a minimum: curved up both ways
+    # Just below 2/h the walk settles at the bottom; just above it, it cannot.
+    below = surface.descend((0.5 + 1e-3, 2.0), lr=0.95 * 2 / h, steps=2000)
+    above = surface.descend((0.5 + 1e-3, 2.0), lr=1.05 * 2 / h, steps=2000)
+    assert below.final_cost < 1e-12
+    assert above.final_cost > 1e-6
+
+
 def test_divergence_names_the_learning_rate_and_keeps_the_finite_path(problem):
     net, X, Y, surface = problem
     before = snapshot(surface.net)
