@@ -113,10 +113,10 @@ def compare(actual, expected, name: str = "your answer", rtol: float = 1e-6,
 
 
 def assert_close(actual, expected, name: str = "your answer", rtol: float = 1e-6,
-                 atol: float = 1e-9) -> None:
+                 atol: float = 1e-9, parts: tuple[str, ...] | None = None) -> None:
     """:func:`compare` as an assertion, for the assignments' tests: raises AssertionError with
     compare's message when ``actual`` is not ``expected``."""
-    problem = compare(actual, expected, name, rtol, atol)
+    problem = compare(actual, expected, name, rtol, atol, parts)
     if problem:
         raise AssertionError(problem)
 
