@@ -347,11 +347,8 @@ class Result:
     grade_id: str
     points: float
     max_points: float
+    passed: bool
     message: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.points == self.max_points
 
 
 def _remote_function(box: Sandbox, name: str):
@@ -410,26 +407,28 @@ def grade_question(question: Question, assignment: Assignment, cells: list, comm
         except BaseException as e:                        # a failed test: say why, carefully
             if isinstance(e, (KeyboardInterrupt, GradingError)):
                 raise
-            return Result(question.grade_id, 0.0, question.points,
+            return Result(question.grade_id, 0.0, question.points, False,
                           _explain(e, question, missing)), cell_errors
     finally:
         box.close()
-    return Result(question.grade_id, question.points, question.points), cell_errors
+    return Result(question.grade_id, question.points, question.points, True), cell_errors
 
 
-def _failing_line(exc: BaseException, question: Question):
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == f"<test {question.grade_id}>":
-            line = lineno
-    return line
+def _test_lines(exc: BaseException, question: Question) -> list:
+    """The test cell's line numbers on the traceback, outermost first."""
+    name = f"<test {question.grade_id}>"
+    return [lineno for frame, lineno in traceback.walk_tb(exc.__traceback__)
+            if frame.f_code.co_filename == name]
 
 
 def _explain(exc: BaseException, question: Question, missing: dict) -> str:
     if isinstance(exc, SubmissionFailed):
         return str(exc)
-    line = _failing_line(exc, question)
-    hidden = line is not None and line in question.hidden
+    lines = _test_lines(exc, question)
+    line = lines[-1] if lines else None
+    # Hidden if any step of the way is a hidden line: a visible helper called from a hidden test
+    # must not tell the hidden case either.
+    hidden = any(n in question.hidden for n in lines)
     if isinstance(exc, NameError) and getattr(exc, "name", None) in missing:
         return missing[exc.name]
     if hidden:
@@ -480,11 +479,12 @@ def grade_submission(assignment: Assignment, student: str, notebook: Path, comma
     try:
         cells = read_cells(notebook)
     except FileNotFoundError:
-        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, "no submission")
+        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "no submission")
                                       for q in assignment.questions],
                             [f"no {assignment.notebook} was submitted"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
-        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, "unreadable notebook")
+        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False,
+                                             "unreadable notebook")
                                       for q in assignment.questions],
                             [f"{assignment.notebook} could not be read as a notebook: {e}"[:300]])
     results, notes = [], []

@@ -5,6 +5,10 @@ from hypothesis import settings
 settings.register_profile("book", derandomize=True, database=None, deadline=None)
 settings.load_profile("book")
 
+# Fixture submissions are student code written to misbehave (endless loops, sys.exit, processes
+# that outlive them): pytest must never import them, as --doctest-modules would.
+collect_ignore_glob = ["fixtures/*"]
+
 
 def assert_sig(actual, expected: str, what=""):
     """Assert that ``actual`` rounds to the reference ``expected``, a decimal string such as

@@ -1,0 +1,348 @@
+"""The classroom workflow end to end, as the README gives it to an instructor, and the grader
+against submissions written to cheat.
+
+A scratch copy of the course (``assignments/``) is used: nbgrader makes the student versions,
+fixture submissions (tests/fixtures/submissions/forward/*.py, built into the released notebook)
+go into ``submitted/<student>/forward/``, and ``python -m bpcore.grade`` grades the batch in
+bubblewrap. Needs bubblewrap and nbgrader (``make test`` checks for both).
+"""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bpcore import grade
+from bpcore.grade_runner import NotPlainData, decode, encode
+
+pytestmark = pytest.mark.grading
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "assignments"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions" / "forward"
+ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
+BIN = Path(sys.executable).parent
+TIMEOUT = 6          # seconds per question; honest submissions need well under one
+
+#: Points per question (test_sigmoid 1, test_layer_forward 2, test_network_output 2,
+#: test_quadratic_cost 1) that each fixture has earned.
+EXPECTED = {
+    "correct": [1, 2, 2, 1],
+    "wrong_right_shape": [1, 0, 0, 0],
+    "exception": [1, 0, 0, 1],
+    "syntax_error": [1, 2, 0, 1],
+    "hardcodes_visible": [0, 2, 2, 0],
+    "infinite_loop": [1, 0, 0, 1],
+    "swallows_interrupt": [0, 0, 0, 0],
+    "patches_numpy": [0, 0, 0, 0],
+    "claims_equal": [0, 0, 0, 0],
+    "redefines_checker": [0, 0, 0, 0],
+    "reads_hidden_tests": [0, 0, 0, 0],
+    "writes_course": [0, 0, 0, 0],
+    "background_process": [1, 2, 2, 1],
+    "exits": [1, 0, 0, 1],
+    "fake_score": [0, 0, 0, 0],
+    "huge_output": [1, 2, 2, 1],
+    "memory_hog": [1, 2, 0, 1],
+    "no_notebook": [0, 0, 0, 0],
+}
+HONEST = ["correct", "wrong_right_shape", "exception", "syntax_error", "hardcodes_visible"]
+
+
+def run(cmd, cwd, **kw):
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A copy of the course folder with the student versions made by nbgrader, as the README
+    says: ``cd assignments && nbgrader generate_assignment <id>``."""
+    if not shutil.which("bwrap"):
+        pytest.fail("bubblewrap is missing: apt-get install -y bubblewrap")
+    root = tmp_path_factory.mktemp("course") / "assignments"
+    shutil.copytree(COURSE / "source", root / "source")
+    shutil.copy(COURSE / "nbgrader_config.py", root)
+    for a in ASSIGNMENTS:
+        done = run(["nbgrader", "generate_assignment", a, "--force"], cwd=root)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+def notebook(path):
+    return json.loads(Path(path).read_text())
+
+
+def cell_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def sections(fixture: Path, substitutions: dict) -> dict:
+    text = fixture.read_text()
+    for key, value in substitutions.items():
+        text = text.replace(key, str(value))
+    parts = re.split(r"^# %% (\S+)\n", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def submission(released: dict, answers: dict) -> dict:
+    """The released notebook with the student's answers in its solution cells, plus any cells
+    they added first and last."""
+    nb = json.loads(json.dumps(released))
+    for cell in nb["cells"]:
+        if cell_id(cell) in answers:
+            cell["source"] = answers[cell_id(cell)]
+    extra = lambda key: [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                          "outputs": [], "source": answers[key]}] if key in answers else []
+    nb["cells"] = extra("first") + nb["cells"] + extra("last")
+    return nb
+
+
+def digest(folder):
+    return grade.tree_digest(folder) if Path(folder).exists() else None
+
+
+def read_csv(path):
+    with open(path) as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def orphans():
+    found = []
+    for p in Path("/proc").iterdir():
+        try:
+            if p.name.isdigit() and b"bpcore-fixture-orphan" in (p / "cmdline").read_bytes():
+                found.append(p.name)
+        except OSError:
+            pass
+    return found
+
+
+def secret_lines(source_nb) -> list:
+    """The lines of the source notebook that students must never see: solutions and hidden
+    tests (blank lines, comments and code the public part also shows left out)."""
+    secret, public = set(), []
+    for cell in source_nb["cells"]:
+        inside = False
+        for line in "".join(cell["source"]).splitlines():
+            s = line.strip()
+            if s in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+                inside = True
+            elif s in ("### END SOLUTION", "### END HIDDEN TESTS"):
+                inside = False
+            elif inside and s and not s.startswith("#"):
+                secret.add(s)
+            elif not inside:
+                public.append(line)
+    public = "\n".join(public)
+    return sorted(s for s in secret if len(s) > 12 and s not in public)
+
+
+# -- the student versions ----------------------------------------------------------------------
+
+def test_the_three_assignments_are_there():
+    assert ASSIGNMENTS == ["backward", "forward", "training"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_released_notebook_has_no_solution_and_no_hidden_test(course, assignment):
+    source = notebook(course / "source" / assignment / f"{assignment}.ipynb")
+    released_path = course / "release" / assignment / f"{assignment}.ipynb"
+    released = released_path.read_text()
+    secrets = secret_lines(source)
+    assert len(secrets) >= 5
+    leaked = [s for s in secrets if s in released]
+    assert not leaked, f"the student version shows: {leaked}"
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
+        assert marker not in released
+    # ... while the visible tests and the stubs are there.
+    rel = notebook(released_path)
+    tests = [c for c in rel["cells"] if grade._is_test(c)]
+    assert len(tests) == len(grade.load_assignment(course / "source" / assignment).questions)
+    assert "raise NotImplementedError()" in released
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_stub_scores_zero_and_the_solution_full_marks(course, assignment, tmp_path):
+    for student, nb in [("stub", course / "release" / assignment / f"{assignment}.ipynb"),
+                        ("solution", course / "source" / assignment / f"{assignment}.ipynb")]:
+        folder = tmp_path / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        shutil.copy(nb, folder)
+    grades, out = grade.grade_all(course / "source" / assignment, tmp_path / "submitted",
+                                  limits=grade.Limits(seconds=60), log=io.StringIO())
+    by = {g.student: g for g in grades}
+    maximum = grade.load_assignment(course / "source" / assignment).max_points
+    assert maximum >= 5
+    assert by["solution"].total == maximum, [r.message for r in by["solution"].results]
+    assert by["stub"].total == 0
+    assert all(re.search("NotImplementedError|is not defined|hidden", r.message)
+               for r in by["stub"].results), [r.message for r in by["stub"].results]
+
+
+# -- a batch with every kind of cheat -----------------------------------------------------------
+
+def build_batch(course, folder, cases, out):
+    released = notebook(course / "release" / "forward" / "forward.ipynb")
+    subs = {"__COURSE__": course, "__SUBMITTED__": folder, "__OUT__": out}
+    for case in cases:
+        target = folder / case / "forward"
+        target.mkdir(parents=True)
+        if case == "no_notebook":
+            continue
+        answers = sections(FIXTURES / f"{case}.py", subs)
+        (target / "forward.ipynb").write_text(json.dumps(submission(released, answers)))
+
+
+@pytest.fixture(scope="module")
+def batch(course):
+    """Every fixture graded in one batch by the README's command."""
+    cases = sorted(EXPECTED)
+    assert sorted(p.stem for p in FIXTURES.glob("*.py")) == sorted(set(cases) - {"no_notebook"})
+    submitted, out = course / "submitted", course / "graded" / "forward"
+    build_batch(course, submitted, cases, out)
+    before = {name: digest(course / name) for name in ("source", "release", "submitted")}
+    start = time.monotonic()
+    done = run([sys.executable, "-m", "bpcore.grade", "source/forward", "submitted",
+                "--timeout", str(TIMEOUT)], cwd=course, timeout=900)
+    seconds = time.monotonic() - start
+    return dict(done=done, out=out, before=before, seconds=seconds, orphans=orphans())
+
+
+def test_batch_completes_and_every_submission_gets_what_it_earned(batch):
+    done = batch["done"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    grades = read_csv(batch["out"] / "grades.csv")
+    assert sorted(grades) == sorted(EXPECTED)
+    ids = ["test_sigmoid", "test_layer_forward", "test_network_output", "test_quadratic_cost"]
+    got = {s: [float(grades[s][i]) for i in ids] for s in grades}
+    assert got == {s: [float(p) for p in pts] for s, pts in EXPECTED.items()}
+    for s, row in grades.items():
+        assert float(row["total"]) == sum(EXPECTED[s]) and float(row["max_points"]) == 6
+    # The progress log names every student; the fake score never reaches the grader's output.
+    assert all(s in done.stderr for s in EXPECTED)
+    assert "mallory" not in done.stdout + done.stderr + (batch["out"] / "grades.csv").read_text()
+
+
+def test_nothing_in_the_instructor_folders_changes_and_no_process_survives(batch, course):
+    for name, before in batch["before"].items():
+        assert digest(course / name) == before, f"{name}/ changed during grading"
+    assert not batch["orphans"], "a submission's process outlived grading"
+    # The detached process would have rewritten the grades 3 s after it started: wait longer.
+    time.sleep(4)
+    assert not orphans()
+    assert "mallory" not in (batch["out"] / "grades.csv").read_text()
+    files = sorted(str(p.relative_to(batch["out"])) for p in batch["out"].rglob("*")
+                   if p.is_file())
+    assert files == ["feedback/" + s + ".html" for s in sorted(EXPECTED)] + ["grades.csv"]
+    assert not list(course.glob("planted*")) and not (course / "planted.txt").exists()
+
+
+def test_feedback_explains_without_showing_hidden_tests(batch, course):
+    source = notebook(course / "source" / "forward" / "forward.ipynb")
+    secrets = secret_lines(source)
+    feedback = {p.stem: p.read_text() for p in (batch["out"] / "feedback").glob("*.html")}
+    for student, text in feedback.items():
+        leaked = [s for s in secrets if s in text or s.replace("'", "&#x27;") in text]
+        assert not leaked, (student, leaked)
+    f = feedback["hardcodes_visible"]
+    assert "a hidden test failed" in f and "0 / 1" in f
+    assert "tanh" not in feedback["wrong_right_shape"]         # no guessing at the mistake
+    assert "wrong values" in feedback["wrong_right_shape"]
+    assert "ValueError" in feedback["exception"]
+    assert "SyntaxError" in feedback["syntax_error"]
+    assert "`network_output` is not defined" in feedback["syntax_error"]
+    assert "time limit" in feedback["infinite_loop"]
+    assert "time limit" in feedback["swallows_interrupt"]
+    assert "exit code 0" in feedback["exits"]
+    assert "not numbers" in feedback["claims_equal"] and "NaN" in feedback["claims_equal"]
+    assert "MemoryError" in feedback["memory_hog"]
+    assert "no forward.ipynb was submitted" in feedback["no_notebook"]
+
+
+def test_other_students_grades_do_not_depend_on_the_cheats(batch, course, tmp_path):
+    alone = tmp_path / "submitted"
+    build_batch(course, alone, HONEST, tmp_path / "graded")
+    done = run([sys.executable, "-m", "bpcore.grade", str(course / "source" / "forward"),
+                str(alone), "--out", str(tmp_path / "graded"), "--timeout", str(TIMEOUT)],
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    by_themselves = read_csv(tmp_path / "graded" / "grades.csv")
+    with_cheats = read_csv(batch["out"] / "grades.csv")
+    for s in HONEST:
+        assert by_themselves[s] == with_cheats[s]
+        a = (tmp_path / "graded" / "feedback" / f"{s}.html").read_text()
+        assert a == (batch["out"] / "feedback" / f"{s}.html").read_text()
+
+
+# -- the pieces ------------------------------------------------------------------------------------
+
+def test_answers_cross_as_plain_data_only():
+    value = {"a": (1, 2.5, float("nan"), None, "x"), "b": [np.arange(6).reshape(2, 3),
+                                                           np.float32(1.5), np.array([True])]}
+    back = decode(json.loads(json.dumps(encode(value))))
+    assert back["a"][:2] == (1, 2.5) and np.isnan(back["a"][2]) and back["a"][3:] == (None, "x")
+    assert back["b"][0].dtype == np.int64 and back["b"][0].shape == (2, 3)
+    assert back["b"][1].dtype == np.float64 and back["b"][2].dtype == np.bool_
+
+    class Sub(np.ndarray):
+        def __eq__(self, other):
+            return True
+    sub = encode(np.zeros(3).view(Sub))
+    assert type(decode(sub)) is np.ndarray                   # values only, the class is gone
+
+    class Liar(float):
+        def __eq__(self, other):
+            return True
+    for bad in [Liar(1.0), object(), np.array([object()]), {1: 2}, "x" * 20000,
+                np.array([1 + 2j]), lambda: 1]:
+        with pytest.raises(NotPlainData):
+            encode(bad)
+    for forged in [{"__array__": "|O", "shape": [1], "data": ""},
+                   {"__array__": "<f8", "shape": [3], "data": "AAAA"}, {"x": 1}]:
+        with pytest.raises(ValueError):
+            decode(forged)
+
+
+def test_test_cells_fetch_only_the_names_they_do_not_define():
+    cell = ("from bpcore.exercises import assert_close\nimport numpy as np\nz = np.ones(3)\n"
+            "assert_close(f(z), g(z))\n[h(i) for i in range(3)]\ndef k(x):\n    return m(x)\n")
+    assert grade.free_names(cell) == ["f", "g", "h", "m"]
+
+
+def test_clear_errors_for_the_instructor(tmp_path, monkeypatch):
+    with pytest.raises(grade.GradingError, match="does not exist"):
+        grade.load_assignment(tmp_path / "nope.ipynb")
+    with pytest.raises(grade.GradingError, match="expected one .ipynb"):
+        grade.load_assignment(tmp_path)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(grade.GradingError, match="apt-get install -y bubblewrap"):
+        grade._check_bwrap()
+    monkeypatch.undo()
+    done = run([sys.executable, "-m", "bpcore.grade", str(COURSE / "source" / "forward"),
+                str(tmp_path / "missing")], cwd=tmp_path)
+    assert done.returncode == 2 and "one folder per student" in done.stderr
+    # The sandbox must never show the course: refuse an output folder inside a mounted one.
+    with pytest.raises(grade.GradingError, match="inside it"):
+        grade.sandbox_command("bwrap", True, grade.Limits(), [Path(sys.prefix) / "graded"])
+
+
+def test_a_hidden_test_stays_hidden_even_through_a_visible_helper():
+    source = ("def check(x):\n    assert x == 1, f'expected 1 for {x}'\n"
+              "check(1)\n### BEGIN HIDDEN TESTS\ncheck(2)\n### END HIDDEN TESTS\n")
+    q = grade.Question("q", 1.0, source, grade._hidden_lines(source, "q"))
+    with pytest.raises(AssertionError) as failed:
+        exec(compile(source, "<test q>", "exec"), {})
+    assert grade._explain(failed.value, q, {}) == "a hidden test failed"
+    visible = source.replace("check(1)", "check(3)")
+    with pytest.raises(AssertionError) as failed:
+        exec(compile(visible, "<test q>", "exec"), {})
+    assert "expected 1 for 3" in grade._explain(failed.value, q, {})
