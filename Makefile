@@ -3,6 +3,8 @@
 #   make book    build the HTML book into _build/html (sets everything up on the first run)
 #   make test    everything `make book` sets up, then every test (this is what CI runs)
 #   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
+#   make assignments  the student versions of the graded assignments (assignments/release/),
+#                made by nbgrader from assignments/source/ (see README, "Graded assignments")
 #   make bench   speed of bpcore against a hand-optimised numpy loop, of the symbolic
 #                derivations the book runs, and of the slider explorers (precompute time,
 #                page size, slider latency in Chromium; needs `make book` first) (not a test)
@@ -19,7 +21,7 @@ VENDOR := _vendor/.installed
 HTML   := _build/html
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: book test lab bench clean constraints
+.PHONY: book test lab bench clean constraints assignments
 
 # --- Python environment -----------------------------------------------------------------
 $(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
@@ -77,16 +79,29 @@ test: $(STAMP) $(VENDOR) _build/.bpcore-version
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
 	  echo "error: chromium not found; the browser tests use Debian's Chromium."; \
 	  echo "       Install it: apt-get install -y chromium"; exit 1; }
-	@echo "== 1/3 unit tests"
-	$(BIN)/python -m pytest -m "not book"
-	@echo "== 2/3 execute every chapter and build the book, warnings as errors"
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo "error: bwrap not found; the grader isolates each submission with bubblewrap."; \
+	  echo "       Install it: apt-get install -y bubblewrap"; exit 1; }
+	@echo "== 1/4 unit tests"
+	$(BIN)/python -m pytest -m "not book and not grading"
+	@echo "== 2/4 the classroom: nbgrader's student versions, the sandboxed grader, cheating submissions"
+	$(BIN)/python -m pytest -m grading
+	@echo "== 3/4 execute every chapter and build the book, warnings as errors"
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
-	@echo "== 3/3 the built book and JupyterLab in a real browser"
+	@echo "== 4/4 the built book and JupyterLab in a real browser"
 	$(BIN)/python -m pytest -m book
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/01-forward.md
+
+# nbgrader finds its helper programs (alembic) on PATH, hence the venv's bin first.
+COURSE ?= assignments
+assignments: $(STAMP)
+	cd $(COURSE) && for a in $$(ls source); do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" nbgrader generate_assignment $$a --force || exit 1; done
+	@echo
+	@echo "Student versions: $(COURSE)/release/"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py

@@ -52,6 +52,7 @@ EXPECTED = {
     "fake_score": [0, 0, 0, 0],
     "huge_output": [1, 2, 2, 1],
     "memory_hog": [1, 2, 0, 1],
+    "uses_bpcore": [1, 2, 0, 1],
     "no_notebook": [0, 0, 0, 0],
 }
 HONEST = ["correct", "wrong_right_shape", "exception", "syntax_error", "hardcodes_visible"]
@@ -64,16 +65,16 @@ def run(cmd, cwd, **kw):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A copy of the course folder with the student versions made by nbgrader, as the README
-    says: ``cd assignments && nbgrader generate_assignment <id>``."""
+    """A copy of the course folder with the student versions made by nbgrader with the README's
+    command, ``make assignments`` (pointed at the copy)."""
     if not shutil.which("bwrap"):
         pytest.fail("bubblewrap is missing: apt-get install -y bubblewrap")
     root = tmp_path_factory.mktemp("course") / "assignments"
     shutil.copytree(COURSE / "source", root / "source")
     shutil.copy(COURSE / "nbgrader_config.py", root)
-    for a in ASSIGNMENTS:
-        done = run(["nbgrader", "generate_assignment", a, "--force"], cwd=root)
-        assert done.returncode == 0, done.stdout + done.stderr
+    done = run(["make", "-s", "-C", str(ROOT), "assignments", f"COURSE={root}"], cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (root / "release").iterdir()) == ASSIGNMENTS
     return root
 
 
@@ -266,6 +267,7 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
     assert "not numbers" in feedback["claims_equal"] and "NaN" in feedback["claims_equal"]
     assert "MemoryError" in feedback["memory_hog"]
     assert "no forward.ipynb was submitted" in feedback["no_notebook"]
+    assert "No module named &#x27;bpcore&#x27;" in feedback["uses_bpcore"]
 
 
 def test_other_students_grades_do_not_depend_on_the_cheats(batch, course, tmp_path):
