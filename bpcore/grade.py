@@ -482,7 +482,7 @@ def grade_submission(assignment: Assignment, student: str, notebook: Path, comma
         return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "no submission")
                                       for q in assignment.questions],
                             [f"no {assignment.notebook} was submitted"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+    except Exception as e:              # not JSON, not a notebook, unreadable: zero, and why
         return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False,
                                              "unreadable notebook")
                                       for q in assignment.questions],
@@ -530,7 +530,16 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     grades = []
     for i, (student, notebook) in enumerate(students, start=1):
         print(f"[{i}/{len(students)}] {student} ...", end=" ", file=log, flush=True)
-        g = grade_submission(assignment, student, notebook, command, limits)
+        try:
+            g = grade_submission(assignment, student, notebook, command, limits)
+        except GradingError:
+            raise
+        except Exception as e:          # a bug of the grader's: say so, and go on with the batch
+            g = StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "not graded")
+                                       for q in assignment.questions],
+                             [f"the grader failed on this submission ({type(e).__name__}: "
+                              f"{e}); ask your instructor to grade it again"[:300]])
+            print(f"GRADER ERROR for {student}: {e!r}", file=log, flush=True)
         grades.append(g)
         print(f"{g.total:g}/{assignment.max_points:g} points ({g.seconds:.1f} s)", file=log,
               flush=True)

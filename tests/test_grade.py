@@ -348,3 +348,16 @@ def test_a_hidden_test_stays_hidden_even_through_a_visible_helper():
     with pytest.raises(AssertionError) as failed:
         exec(compile(visible, "<test q>", "exec"), {})
     assert "expected 1 for 3" in grade._explain(failed.value, q, {})
+
+
+def test_unreadable_notebooks_get_zero_and_a_reason(tmp_path):
+    assignment = grade.load_assignment(COURSE / "source" / "forward")
+    for text in ['{"cells": [1, 2]}', "not json", "[]", '{"cells": [{"cell_type": "code"}]}']:
+        path = tmp_path / "forward.ipynb"
+        path.write_text(text)
+        g = grade.grade_submission(assignment, "s", path, ["false"], grade.Limits())
+        assert g.total == 0 and len(g.results) == 4
+        if text.startswith('{"cells": [{'):        # a notebook, but no sandbox (`false`)
+            assert "ended" in g.results[0].message
+        else:
+            assert "could not be read as a notebook" in g.notes[0]
