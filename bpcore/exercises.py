@@ -27,6 +27,7 @@ from __future__ import annotations
 import html
 import inspect
 import numbers
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Callable
@@ -56,11 +57,14 @@ def _as_numbers(value, name: str) -> np.ndarray:
         raise AssertionError(f"{name}: expected numbers (a float or a numpy array), "
                              f"got {type(value).__name__}")
     try:
-        arr = np.array(value, dtype=float)          # a plain ndarray: subclasses are dropped
-    except (TypeError, ValueError) as e:
+        raw = np.array(value)                        # a plain ndarray: subclasses are dropped
+        if raw.dtype.kind == "c" or isinstance(value, complex):
+            raise AssertionError(f"{name}: expected real numbers, got complex ones")
+        arr = raw.astype(float)
+    except (TypeError, ValueError, OverflowError) as e:
         raise AssertionError(f"{name}: expected numbers, got {type(value).__name__} that numpy "
                              f"cannot read as floats ({e})") from None
-    return np.asarray(arr, dtype=float).view(np.ndarray)
+    return arr.view(np.ndarray)
 
 
 def compare(actual, expected, name: str = "your answer", rtol: float = 1e-6,
@@ -103,12 +107,15 @@ def compare(actual, expected, name: str = "your answer", rtol: float = 1e-6,
             return f"{name}: wrong shape, expected {e.shape}, got {a.shape}.{hint}"
     if not np.all(np.isfinite(a)):
         return f"{name}: right shape, but it contains NaN or inf"
-    wrong = ~(np.abs(a - e) <= atol + rtol * np.abs(e))
+    with np.errstate(all="ignore"):                  # huge values: inf differences are wrong
+        wrong = ~(np.abs(a - e) <= atol + rtol * np.abs(e))
     if wrong.any():
         if e.ndim == 0:
             return f"{name}: right shape, wrong value"
+        with np.errstate(all="ignore"):
+            largest = float(np.max(np.abs(a - e)))
         return (f"{name}: right shape {e.shape}, wrong values: {int(wrong.sum())} of {e.size} "
-                f"entries differ (the largest difference is {float(np.max(np.abs(a - e))):.3g})")
+                f"entries differ (the largest difference is {largest:.3g})")
     return None
 
 
@@ -169,7 +176,7 @@ class Feedback:
         colour = _COLOURS[self.status]
         return (f'<div class="bpcore-feedback bpcore-{self.status.replace(" ", "-")}" '
                 f'style="border-left:4px solid {colour};padding:0.3em 0.8em;margin:0.3em 0">'
-                f'<span style="color:{colour};font-weight:bold">{html.escape(str(self))}</span>'
+                f'<span style="color:{colour};font-weight:bold">{_code_spans(str(self))}</span>'
                 f'</div>')
 
 
@@ -189,9 +196,17 @@ class Shown:
 
     def _repr_html_(self) -> str:
         body = html.escape(self.body)
-        inner = f"<pre><code>{body}</code></pre>" if self.code else f"<p>{body}</p>"
+        inner = (f"<pre><code>{body}</code></pre>" if self.code
+                 else f"<p>{_code_spans(self.body)}</p>")
+        # display:list-item keeps the disclosure triangle where a notebook's CSS removes it.
         return (f'<details class="bpcore-{self.title.split()[0].lower()}">'
-                f'<summary>{html.escape(self.title)}</summary>{inner}</details>')
+                f'<summary style="display:list-item;cursor:pointer">'
+                f'{html.escape(self.title)}</summary>{inner}</details>')
+
+
+def _code_spans(text: str) -> str:
+    """``text`` escaped for HTML, with its `backtick` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 def _show(obj) -> None:

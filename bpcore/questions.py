@@ -3,25 +3,45 @@
     from bpcore import questions
     q1, q2 = questions.chapter(1)
 
-Every checker compares the reader's answer with what ``bpcore`` computes on fresh seeded data
-(never on numbers printed in the chapter), and the derivative exercises are also held against
-finite differences, so an answer that happens to match one case still has to be a derivative.
-Each exercise's solution is a plain function below; the tests run every checker on it and on a
-known-wrong answer.
+Chapters 1-6 have two or three exercises each: a function to write (``layer_forward``,
+``dE_dw5``, ``output_delta``, ``sigmoid_prime``, ...) or a value to set (``lr_that_converges``,
+``xor_weights``). Every checker compares the reader's answer with what ``bpcore`` computes on
+fresh seeded data (never on numbers printed in the chapter), or runs ``bpcore`` with the answer
+(gradient descent with the reader's learning rate, a network with the reader's weights). The
+derivative exercises are also held against finite differences, so an answer that happens to
+match one case still has to be a derivative, and a wrong one "fails the gradient check".
+Each exercise's solution is a plain function (or value) below; the tests run every checker on
+it and on a known-wrong answer.
 """
 from __future__ import annotations
 
+import functools
+import numbers
+
 import numpy as np
 
+from . import data
 from .activations import get_activation
-from .exercises import Exercise, call, compare
+from .exercises import Exercise, NotAttempted, _as_numbers, call, compare
 from .network import Network
+from .surface import ErrorSurface
+from .train import TrainingDiverged
 
 _sigmoid = get_activation("sigmoid")
 
 
 def _rng(seed):
     return np.random.default_rng(seed)
+
+
+def _quiet(checker):
+    """The checker with numpy's floating-point warnings silenced: an answer full of huge
+    numbers or NaN gets a verdict, not a RuntimeWarning printed under the cell."""
+    @functools.wraps(checker)
+    def quiet_checker(answer):
+        with np.errstate(all="ignore"):
+            return checker(answer)
+    return quiet_checker
 
 
 def _finite_difference(f, z, eps=1e-6):
@@ -32,11 +52,13 @@ def _finite_difference(f, z, eps=1e-6):
 # == Chapter 1: forward propagation =============================================================
 
 def _layer_forward_solution(W, b, a_prev):
-    z = W @ a_prev + b                  # (n_l, n_{l-1}) @ (n_{l-1}, m) + (n_l, 1) -> (n_l, m)
-    a = 1 / (1 + np.exp(-z))            # sigma(z), elementwise
+    # (n_l, n_{l-1}) @ (n_{l-1}, m) + (n_l, 1) -> (n_l, m)
+    z = W @ a_prev + b
+    a = 1 / (1 + np.exp(-z))       # sigma(z), elementwise
     return z, a
 
 
+@_quiet
 def _check_layer_forward(f):
     for n_in, n_out, m, seed in [(2, 3, 1, 1), (3, 2, 5, 2), (4, 4, 7, 3)]:
         r = _rng(seed)
@@ -59,6 +81,7 @@ def _network_output_solution(Ws, bs, X):
     return a
 
 
+@_quiet
 def _check_network_output(f):
     for sizes, m, seed in [([2, 2, 2], 1, 4), ([2, 3, 4, 1], 6, 5), ([3, 5, 2], 4, 6)]:
         net = Network(sizes, "sigmoid", seed=seed)
@@ -74,13 +97,90 @@ def _check_network_output(f):
     return None
 
 
+# == Chapter 2: backpropagation by hand ==========================================================
+
+def _small_networks(seeds):
+    """Fresh 2-2-2 sigmoid networks like the worked example (random weights, biases, input and
+    targets, one sample), each with bpcore's gradients and finite-difference gradients."""
+    from .gradcheck import numeric_gradients
+    for seed in seeds:
+        r = _rng(seed)
+        net = Network([2, 2, 2], "sigmoid", "quadratic", seed=seed,
+                      biases=[r.normal(size=2), r.normal(size=2)])
+        X, Y = r.uniform(-1, 1, size=(2, 1)), r.uniform(0, 1, size=(2, 1))
+        nW, _ = numeric_gradients(net, X, Y)
+        yield net, X, Y, net.gradients(X, Y), nW
+
+
+def _dE_dw5_solution(out_h1, out_o1, target_o1):
+    # E = 1/2 (t1 - out_o1)^2 + ...
+    dE_dout = out_o1 - target_o1
+    # out_o1 = sigma(net_o1), and sigma' = out (1 - out)
+    dout_dnet = out_o1 * (1 - out_o1)
+    # net_o1 = w5 out_h1 + w6 out_h2 + b2
+    dnet_dw5 = out_h1
+    return dE_dout * dout_dnet * dnet_dw5
+
+
+@_quiet
+def _check_dE_dw5(f):
+    for net, X, Y, g, nW in _small_networks([11, 12, 13, 14]):
+        a = g.trace.a
+        got = call(f, float(a[1][0, 0]), float(a[2][0, 0]), float(Y[0, 0]), name="dE_dw5")
+        problem = compare(got, g.W[2][0, 0], "dE_dw5(out_h1, out_o1, target_o1)")
+        if problem is None:
+            continue
+        if compare(got, -g.W[2][0, 0], "") is None:
+            problem += ("; it has the opposite sign: E = 1/2 (t1 - out_o1)^2, so "
+                        "dE/dout_o1 = out_o1 - t1")
+        if compare(got, nW[2][0, 0], "") is not None:
+            problem += ("; it fails the gradient check: it is not the slope of E when w5 is "
+                        "nudged (measured by finite differences on a fresh 2-2-2 network)")
+        return problem
+    return None
+
+
+def _dE_dw1_solution(delta_o1, delta_o2, w5, w7, out_h1, i1):
+    # out_h1 reaches E along two paths: through o1 (edge w5)
+    # and through o2 (edge w7); then sigma'(net_h1)
+    back = w5 * delta_o1 + w7 * delta_o2
+    delta_h1 = back * out_h1 * (1 - out_h1)
+    # net_h1 = w1 i1 + w2 i2 + b1, so dnet_h1/dw1 = i1
+    return delta_h1 * i1
+
+
+@_quiet
+def _check_dE_dw1(f):
+    for net, X, Y, g, nW in _small_networks([15, 16, 17, 18]):
+        d, a = g.delta[2][:, 0], g.trace.a[1][:, 0]
+        w5, w7 = net.W[2][0, 0], net.W[2][1, 0]
+        args = (float(d[0]), float(d[1]), float(w5), float(w7), float(a[0]), float(X[0, 0]))
+        got = call(f, *args, name="dE_dw1")
+        problem = compare(got, g.W[1][0, 0],
+                          "dE_dw1(delta_o1, delta_o2, w5, w7, out_h1, i1)")
+        if problem is None:
+            continue
+        slope_h1 = a[0] * (1 - a[0]) * X[0, 0]
+        for path, back in (("o1", w5 * d[0]), ("o2", w7 * d[1])):
+            if compare(got, back * slope_h1, "") is None:
+                problem += (f"; it follows only the path through {path}, but out_h1 feeds "
+                            f"both output neurons")
+        if compare(got, nW[1][0, 0], "") is not None:
+            problem += ("; it fails the gradient check: it is not the slope of E when w1 is "
+                        "nudged (measured by finite differences on a fresh 2-2-2 network)")
+        return problem
+    return None
+
+
 # == Chapter 3: the four equations ===============================================================
 
 def _output_delta_solution(a, y, z):
     sigma = 1 / (1 + np.exp(-z))
-    return (a - y) * sigma * (1 - sigma)        # BP1: grad_a C (.) sigma'(z^L), quadratic cost
+    # BP1: grad_a C (.) sigma'(z^L), with the quadratic cost
+    return (a - y) * sigma * (1 - sigma)
 
 
+@_quiet
 def _check_output_delta(f):
     r = _rng(7)
     net = Network([3, 4, 2], "sigmoid", "quadratic", seed=7)
@@ -106,6 +206,7 @@ def _hidden_delta_solution(W_next, delta_next, z):
     return (W_next.T @ delta_next) * sigma * (1 - sigma)      # BP2
 
 
+@_quiet
 def _check_hidden_delta(f):
     r = _rng(8)
     net = Network([2, 5, 3], "sigmoid", "quadratic", seed=8)
@@ -117,11 +218,12 @@ def _check_hidden_delta(f):
 
 def _parameter_gradients_solution(delta, a_prev):
     m = delta.shape[1]
-    dW = delta @ a_prev.T / m                         # BP4, averaged over the m samples
-    db = delta.sum(axis=1, keepdims=True) / m         # BP3
+    dW = delta @ a_prev.T / m                  # BP4, averaged over m
+    db = delta.sum(axis=1, keepdims=True) / m  # BP3
     return dW, db
 
 
+@_quiet
 def _check_parameter_gradients(f):
     r = _rng(9)
     net = Network([3, 4, 2], "sigmoid", "quadratic", seed=9)
@@ -138,6 +240,231 @@ def _check_parameter_gradients(f):
             problem += ("; dW fails the gradient check against finite differences "
                         "(remember the cost averages over the m samples)")
     return problem
+
+
+# == Chapter 4: activation functions =============================================================
+
+_relu = get_activation("relu")
+
+
+def _activation_inputs(seed, avoid_zero=False):
+    """Fresh arrays of weighted inputs z of several shapes, from -12 to 12 and a few far out."""
+    r = _rng(seed)
+    zs = [r.normal(scale=3, size=(3, 5)), r.uniform(-12, 12, size=(1, 9)),
+          np.array([[-30.0, -8.0, -0.5, 0.25, 2.0, 30.0]]), r.normal(size=7)]
+    if avoid_zero:                        # the kink: no test point within 1e-3 of z = 0
+        zs = [np.where(np.abs(z) < 1e-3, 0.5, z) for z in zs]
+    return zs
+
+
+def _slope_problem(f, name, act, seed, avoid_zero=False, diagnose=None):
+    """Compare the reader's derivative ``f`` with bpcore's ``act.df`` on fresh inputs; when it
+    differs, say whether it is at least the slope of ``act.f`` (finite differences)."""
+    for z in _activation_inputs(seed, avoid_zero):
+        got = call(f, z, name=name)
+        problem = compare(got, act.df(z, act.f(z)), f"{name}(z) for z of shape {z.shape}")
+        if problem is None:
+            continue
+        if diagnose:
+            problem += diagnose(got, z)
+        if compare(got, _finite_difference(act.f, z), "") is not None:
+            problem += (f"; it fails the gradient check: it is not the slope of "
+                        f"{act.name}(z) (measured by finite differences)")
+        return problem
+    return None
+
+
+def _sigmoid_prime_solution(z):
+    a = 1 / (1 + np.exp(-z))       # sigma(z)
+    return a * (1 - a)             # sigma(z) (1 - sigma(z))
+
+
+@_quiet
+def _check_sigmoid_prime(f):
+    def diagnose(got, z):
+        if compare(got, z * (1 - z), "") is None:
+            return ("; it computes z (1 - z): the shortcut a (1 - a) needs the activation "
+                    "a = sigma(z), not z (seed 002's mistake)")
+        return ""
+    return _slope_problem(f, "sigmoid_prime", _sigmoid, 41, diagnose=diagnose)
+
+
+def _relu_prime_solution(z):
+    # slope 1 right of the kink, 0 left of it
+    return np.where(z > 0, 1.0, 0.0)
+
+
+@_quiet
+def _check_relu_prime(f):
+    def diagnose(got, z):
+        if compare(got, _relu.f(z), "") is None:
+            return "; it returns ReLU(z) itself, not its slope"
+        return ""
+    return _slope_problem(f, "relu_prime", _relu, 42, avoid_zero=True, diagnose=diagnose)
+
+
+# == Chapter 5: the learning rate ================================================================
+
+def _positive_number(value, name):
+    """``value`` as a float > 0, or a message saying why it is not one."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None, f"{name}: expected a number, got {type(value).__name__}"
+    value = float(value)
+    if not np.isfinite(value):
+        return None, f"{name}: expected a finite number, got {value}"
+    if value <= 0:
+        return None, f"{name}: a learning rate must be > 0, got {value:g}"
+    return value, None
+
+
+def _largest_stable_lr_solution(H):
+    # the curvature of the steepest direction
+    h = np.linalg.eigvalsh(H).max()
+    # along it an update multiplies the distance to the
+    # minimum by 1 - lr h: it shrinks only if |1 - lr h| < 1
+    return 2 / h
+
+
+def _settles(net, X, Y, lr, steps=400):
+    """Does bpcore's gradient descent with rate ``lr`` still make the cost fall at the end?"""
+    try:
+        history = net.copy().train(X, Y, lr=lr, steps=steps, train_biases=False)
+    except TrainingDiverged:
+        return False
+    cost = history.cost
+    return bool(cost[-1] <= cost[0] and cost[-1] <= cost[-2])
+
+
+@_quiet
+def _check_largest_stable_lr(f):
+    for n, m, seed in [(2, 20, 51), (3, 30, 52), (5, 40, 53)]:
+        # A linear neuron with the quadratic cost: C = 1/(2m) sum (w x - y)^2 is a bowl in the
+        # weights w, and its Hessian is H = X X^T / m everywhere.
+        r = _rng(seed)
+        X = r.normal(size=(n, m)) * r.uniform(0.3, 3.0, size=(n, 1))
+        Y = r.normal(size=(1, m))
+        net = Network([n, 1], "identity", "quadratic", seed=seed)
+        H = X @ X.T / m
+        got = call(f, H, name="largest_stable_lr")
+        problem = compare(got, 2 / np.linalg.eigvalsh(H).max(),
+                          f"largest_stable_lr(H) for a {n} x {n} Hessian H")
+        if problem is None:
+            continue
+        lr, _ = _positive_number(got, "")
+        if lr is not None:
+            if not _settles(net, X, Y, 0.97 * lr):
+                problem += ("; too large: bpcore's gradient descent on this cost does not "
+                            "settle even with a rate 3% below your answer")
+            elif _settles(net, X, Y, 1.03 * lr):
+                problem += ("; too small: bpcore's gradient descent on this cost still "
+                            "settles with a rate 3% above your answer")
+        return problem
+    return None
+
+
+_LR_START, _LR_STEPS, _LR_GOAL = (3.5, -1.0), 300, 1e-6
+
+
+@_quiet
+def _check_lr_that_converges(answer):
+    lr, problem = _positive_number(answer, "lr_that_converges")
+    if problem:
+        return problem
+    net, X, Y = data.two_minima()
+    surface = ErrorSurface(net, X, Y, p=(1, 1, 1), q=(2, 1, 1))
+    try:
+        walk = surface.descend(_LR_START, lr=lr, steps=_LR_STEPS)
+    except TrainingDiverged as e:
+        return (f"diverged with lr={lr:g}: the cost overflowed at update {e.step} of "
+                f"{_LR_STEPS}")
+    cost = walk.cost
+    if walk.final_cost < _LR_GOAL:
+        return None
+    if walk.final_cost > cost[0]:
+        return (f"diverged with lr={lr:g}: after {_LR_STEPS} updates the cost is higher "
+                f"than at the start ({walk.final_cost:.3g})")
+    if np.any(np.diff(cost[-50:]) > 0):
+        return (f"too large: with lr={lr:g} the walk is still bouncing after {_LR_STEPS} "
+                f"updates (the cost goes up as well as down; it ends at "
+                f"{walk.final_cost:.3g}, the goal is below {_LR_GOAL:g})")
+    return (f"too slow: with lr={lr:g} the cost is still {walk.final_cost:.3g} after "
+            f"{_LR_STEPS} updates (the goal is below {_LR_GOAL:g})")
+
+
+# == Chapter 6: hidden width =====================================================================
+
+def _n_parameters_solution(sizes):
+    pairs = zip(sizes[:-1], sizes[1:])
+    weights = sum(n_in * n_out for n_in, n_out in pairs)   # W^l
+    # b^l for layers 1..L; the input layer has none
+    biases = sum(sizes[1:])
+    return weights + biases
+
+
+@_quiet
+def _check_n_parameters(f):
+    r = _rng(61)
+    cases = [[2, 1], [2, 2, 2], [2, 3, 4, 2], [3, 30, 10, 3, 1], [784, 100, 10]]
+    cases += [[int(n) for n in r.integers(1, 40, size=k)] for k in (2, 3, 4, 5)]
+    for sizes in cases:
+        got = call(f, list(sizes), name="n_parameters")
+        expected = Network(sizes).n_params
+        problem = compare(got, expected, f"n_parameters({sizes})", rtol=0, atol=0)
+        if problem is None:
+            continue
+        weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        if compare(got, weights, "", rtol=0, atol=0) is None:
+            problem += "; it counts the weights only: every neuron of layers 1..L has a bias"
+        elif compare(got, weights + sum(sizes), "", rtol=0, atol=0) is None:
+            problem += "; it gives the inputs biases too, but layer 0 has no parameters"
+        return problem
+    return None
+
+
+# Hidden unit 1 is OR (x1 + x2 > 0.5), unit 2 is AND (x1 + x2 > 1.5); the output fires for
+# OR and not AND (h1 - h2 > 0.5).
+_XOR_SOLUTION = ([[1, 1], [1, 1]], [-0.5, -1.5], [[1, -1]], [-0.5])
+
+
+@_quiet
+def _check_xor_weights(answer):
+    name = "xor_weights"
+    if not isinstance(answer, (tuple, list)) or len(answer) != 4:
+        got = f"{len(answer)} items" if isinstance(answer, (tuple, list)) else (
+            type(answer).__name__)
+        return f"{name}: expected four arrays (W1, b1, W2, b2) in a tuple, got {got}"
+    parts = []
+    for part, value in zip(("W1", "b1", "W2", "b2"), answer):
+        if value is None or value is Ellipsis:
+            raise NotAttempted(f"`{name}`: {part} is still {value!r}")
+        try:
+            parts.append(_as_numbers(value, f"{name}, {part}"))
+        except AssertionError as e:
+            return str(e)
+    W1, b1, W2, b2 = parts
+    if W1.ndim != 2 or W1.shape[1] != 2 or W1.shape[0] == 0:
+        return (f"{name}: W1 should have shape (H, 2), one row per hidden unit and one column "
+                f"per input, got {W1.shape}")
+    H = W1.shape[0]
+    if b1.size != H:
+        return (f"{name}: b1 should hold {H} bias{'es' if H > 1 else ''}, one per hidden unit, "
+                f"got {b1.size}")
+    if W2.shape != (1, H):
+        return (f"{name}: W2 should have shape (1, {H}), one weight per hidden unit into the "
+                f"output, got {W2.shape}")
+    if b2.size != 1:
+        return f"{name}: b2 should be one number, the output's bias, got {b2.size}"
+    if not all(np.all(np.isfinite(p)) for p in parts):
+        return f"{name}: the weights and biases must be finite numbers"
+    net = Network([2, H, 1], "step", weights=[W1, W2],
+                  biases=[b1.reshape(H, 1), b2.reshape(1, 1)])
+    X, Y = data.xor()
+    wrong = (net.predict(X) != Y)[0]
+    if wrong.any():
+        points = ", ".join(f"({int(x1)}, {int(x2)})" for x1, x2 in X.T[wrong])
+        return (f"{name}: the 2-{H}-1 step network answers {int(wrong.sum())} of the 4 "
+                f"points wrong: {points}")
+    return None
 
 
 _CHAPTERS = {
@@ -158,6 +485,28 @@ _CHAPTERS = {
             "Start with a = X and apply one layer at a time: a = sigma(W a + b). Note that these "
             "lists start at layer 1 (unlike `net.W`, whose index 0 is unused).",
             _network_output_solution),
+    ],
+    2: [
+        Exercise(
+            "Exercise 2.1", "dE_dw5",
+            "Write `dE_dw5(out_h1, out_o1, target_o1)`: the chain-rule product "
+            "`dE/dw5 = dE/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw5` for a 2-2-2 sigmoid network "
+            "like the worked example, from three forward values (t1 is `target_o1`).",
+            _check_dE_dw5,
+            "Write the three factors separately, as in the chapter. E has the term "
+            "1/2 (t1 - out_o1)^2; out_o1 = sigma(net_o1) and sigma' can be written with "
+            "out_o1 itself; net_o1 = w5 out_h1 + w6 out_h2 + b2.",
+            _dE_dw5_solution),
+        Exercise(
+            "Exercise 2.2", "dE_dw1",
+            "Write `dE_dw1(delta_o1, delta_o2, w5, w7, out_h1, i1)`: dE/dw1 for a hidden "
+            "weight, given the two output errors delta_o = dE/dnet_o, the weights w5 (h1 to o1) "
+            "and w7 (h1 to o2), the activation out_h1 and the input i1.",
+            _check_dE_dw1,
+            "out_h1 reaches E along two paths, one through each output neuron: add them, each "
+            "being an output error times the weight on its edge. Then multiply by "
+            "dout_h1/dnet_h1 and by dnet_h1/dw1.",
+            _dE_dw1_solution),
     ],
     3: [
         Exercise(
@@ -184,6 +533,67 @@ _CHAPTERS = {
             "Per sample, dC/dw_jk = a_k delta_j is an outer product; summed over the samples "
             "that is delta @ a_prev.T. BP3 sums delta over the columns. Divide both by m.",
             _parameter_gradients_solution),
+    ],
+    4: [
+        Exercise(
+            "Exercise 4.1", "sigmoid_prime",
+            "Write `sigmoid_prime(z)`: the slope sigma'(z) of the sigmoid, elementwise, for an "
+            "array z of any shape.",
+            _check_sigmoid_prime,
+            "sigma(z) = 1 / (1 + e^-z). Its derivative can be written with sigma(z) itself: "
+            "compute a = sigma(z) first, then combine a with 1 - a. Use numpy's elementwise "
+            "operations, so that any shape works.",
+            _sigmoid_prime_solution),
+        Exercise(
+            "Exercise 4.2", "relu_prime",
+            "Write `relu_prime(z)`: the slope of ReLU(z) = max(z, 0), elementwise, for an "
+            "array z of any shape (at the kink z = 0 either one-sided slope will do).",
+            _check_relu_prime,
+            "ReLU is a straight line on each side of 0: what is the slope of the line z, and "
+            "of the line 0? `np.where(condition, x, y)` picks between two values entrywise.",
+            _relu_prime_solution),
+    ],
+    5: [
+        Exercise(
+            "Exercise 5.1", "largest_stable_lr",
+            "Write `largest_stable_lr(H)`: the largest learning rate with which gradient "
+            "descent settles at the minimum of a cost whose Hessian (the matrix of second "
+            "derivatives, symmetric, positive definite) is the n x n array H.",
+            _check_largest_stable_lr,
+            "In the bowl C = h/2 w^2, one update multiplies w by 1 - lr h. With several weights "
+            "each direction along an eigenvector of H has its own h (its eigenvalue, from "
+            "`np.linalg.eigvalsh`): which one breaks first as lr grows?",
+            _largest_stable_lr_solution),
+        Exercise(
+            "Exercise 5.2", "lr_that_converges",
+            "Set `lr_that_converges` to a learning rate with which the chapter's walk on "
+            "`data.two_minima()`'s surface, from (p, q) = (3.5, -1), ends with a cost below "
+            "1e-6 after 300 updates: fast enough to cross the shelf, calm enough to settle.",
+            _check_lr_that_converges,
+            "Too small and the walk is still on the shelf after 300 updates; above 2/h, the "
+            "limit at the bottom, it ends up bouncing there. The chapter prints that limit: "
+            "try rates a little below it, or move the slider and read the final cost.",
+            0.6),
+    ],
+    6: [
+        Exercise(
+            "Exercise 6.1", "n_parameters",
+            "Write `n_parameters(sizes)`: the number of weights and biases of a fully "
+            "connected network with layer widths `sizes = [n_0, n_1, ..., n_L]`.",
+            _check_n_parameters,
+            "W^l has shape (n_l, n_{l-1}) and b^l has n_l entries, for l = 1..L. The input "
+            "layer has neither. `zip(sizes[:-1], sizes[1:])` walks over consecutive pairs.",
+            _n_parameters_solution),
+        Exercise(
+            "Exercise 6.2", "xor_weights",
+            "Set `xor_weights = (W1, b1, W2, b2)` by hand so that a 2-H-1 network of unit "
+            "steps (1 for z > 0, else 0; chapter 1's neuron) computes XOR exactly: W1 is "
+            "(H, 2), b1 has H entries, W2 is (1, H) and b2 is one number.",
+            _check_xor_weights,
+            "XOR is 'x1 OR x2, but not x1 AND x2'. One step unit can compute OR and another AND "
+            "(each is a line that cuts off one or three corners); the output unit then fires "
+            "when the first is on and the second off.",
+            _XOR_SOLUTION),
     ],
 }
 

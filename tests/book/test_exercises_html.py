@@ -1,0 +1,139 @@
+"""The exercises as a reader meets them, in a real browser with no network: in the built book each
+chapter's checks say "Not attempted" (the stubs are left empty), and the hint and the solution are
+folded boxes that open on a click; in JupyterLab the same boxes survive (they are not sanitised
+away) and open the same way.
+
+Needs the book built first (``make test`` builds it before running these)."""
+import re
+from pathlib import Path
+
+import pytest
+
+from bpcore import questions
+
+from .browser import ROOT, browser_page
+from .test_html import HTML, SHOTS, site  # noqa: F401  (site is the served book, a fixture)
+from .test_lab import TOKEN, lab  # noqa: F401  (lab is a JupyterLab server, a fixture)
+
+pytestmark = pytest.mark.book
+
+CHAPTERS = {int(p.name[:2]): p.stem for p in sorted((ROOT / "chapters").glob("0[1-6]-*.md"))}
+
+
+def expected_code(q):
+    """What the opened solution box must show: the function's first line, or `name = `."""
+    return f"def {q.name}(" if callable(q.right_answer) else f"{q.name} = "
+
+
+#: JavaScript: every solution and hint box of the page, with what a reader sees of it.
+BOXES_JS = """(selector) => [...document.querySelectorAll(selector)].map(d => ({
+    open: d.open,
+    summary: d.querySelector('summary').innerText.trim(),
+    bodyVisible: [...d.children].filter(c => c.tagName !== 'SUMMARY')
+                   .some(c => c.checkVisibility()),     // a closed box's content has a size
+                                                        // but is not rendered: ask Chromium
+    text: d.innerText,
+}))"""
+
+
+def read_boxes(page, scope=""):
+    return {kind: page.evaluate(BOXES_JS, f"{scope} details.bpcore-{kind}".strip())
+            for kind in ("solution", "hint")}
+
+
+def open_every_solution(page, scope=""):
+    """Click each solution's summary, as a reader does; return the boxes as seen afterwards."""
+    summaries = page.locator(f"{scope} details.bpcore-solution > summary".strip())
+    for i in range(summaries.count()):
+        summaries.nth(i).scroll_into_view_if_needed()
+        summaries.nth(i).click()
+    return page.evaluate(BOXES_JS, f"{scope} details.bpcore-solution".strip())
+
+
+def check_boxes(n, before, after, feedback):
+    """Problems with chapter ``n``'s boxes: the feedback texts, the boxes before and after the
+    clicks on the solutions' summaries."""
+    exercises = questions.chapter(n)
+    problems = []
+    if len(feedback) < 2 or len(feedback) != len(exercises):
+        problems.append(f"{len(feedback)} feedback boxes for {len(exercises)} exercises")
+    for k, (q, text) in enumerate(zip(exercises, feedback), start=1):
+        if not text.strip().startswith(f"{q.label}: Not attempted"):
+            problems.append(f"feedback {k} does not say '{q.label}: Not attempted': {text!r}")
+    for kind in ("solution", "hint"):
+        boxes = before[kind]
+        titles = [b["summary"] for b in boxes]
+        want = [f"{kind.title()} ({q.label})" for q in exercises]
+        if titles != want:
+            problems.append(f"{kind} boxes {titles}, expected {want}")
+        for box in boxes:
+            if box["open"] or box["bodyVisible"]:
+                problems.append(f"{box['summary']} is open before any click")
+    for q, box in zip(exercises, after):
+        if not box["open"] or not box["bodyVisible"]:
+            problems.append(f"{box['summary']} did not open on a click on its summary")
+        if expected_code(q) not in box["text"]:
+            problems.append(f"{box['summary']} does not show {expected_code(q)!r}: "
+                            f"{box['text'][:200]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("n", sorted(CHAPTERS))
+def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, n):
+    path = f"chapters/{CHAPTERS[n]}.html"
+    assert (HTML / path).exists(), f"{HTML / path} missing: build the book first (make book)"
+    with browser_page() as (page, external, errors):
+        page.goto(f"{site}/{path}", wait_until="load")
+        article = page.locator("article")
+        feedback = article.locator(".bpcore-feedback").all_inner_texts()
+        tasks = [t for t in article.locator("strong").all_inner_texts()
+                 if re.fullmatch(r"Exercise \d+\.\d+\.", t)]
+        before = read_boxes(page, "article")
+        section = page.locator("section#exercises")
+        n_sections = section.count()
+        after = open_every_solution(page, "article")
+        if n_sections:
+            section.screenshot(path=str(SHOTS / f"exercises-{CHAPTERS[n]}.png"))
+    assert n_sections == 1, "no section 'Exercises' in the page"
+    assert tasks == [f"{q.label}." for q in questions.chapter(n)], tasks
+    problems = check_boxes(n, before, after, feedback)
+    assert not problems, problems
+    assert not external, f"{path} tried to load from outside: {external}"
+
+
+def test_jupyterlab_keeps_the_folded_boxes(lab):
+    """Chapter 1 run in JupyterLab: the HTML of check(), hint() and solution() is displayed as
+    HTML (not sanitised into text), and a solution opens on a click."""
+    chapter = f"{CHAPTERS[1]}.md"
+    import jupytext
+    n_code = sum(c.cell_type == "code" for c in jupytext.read(ROOT / "chapters" / chapter).cells)
+    scope = ".jp-NotebookPanel .jp-OutputArea-output"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with browser_page() as (page, external, errors):
+        page.set_default_timeout(60_000)
+        page.goto(f"{lab}/lab/workspaces/exercises/tree/{chapter}?token={TOKEN}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+        page.wait_for_function(
+            "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status "
+            "=== 'idle'")
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
+                               has=page.locator(".lm-Menu-itemLabel", has_text="Run All Cells"))
+        run_all.first.wait_for()
+        run_all.first.click()
+        page.wait_for_function(
+            """(n) => {
+                const prompts = [...document.querySelectorAll(
+                    '.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
+                return prompts.length === n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", arg=n_code, timeout=240_000)
+        feedback = page.locator(f"{scope} .bpcore-feedback").all_inner_texts()
+        before = read_boxes(page, scope)
+        after = open_every_solution(page, scope)
+        raw = page.locator(".jp-NotebookPanel").inner_text()
+        page.screenshot(path=str(SHOTS / "lab-exercises.png"))
+    assert "<details" not in raw, "the boxes were shown as text, not rendered"
+    problems = check_boxes(1, before, after, feedback)
+    assert not problems, problems
+    assert not external, f"JupyterLab page loaded from outside: {external}"
