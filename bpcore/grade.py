@@ -213,7 +213,9 @@ def sandbox_command(bwrap: str, allow_bpcore: bool, limits: Limits, private: lis
     mounts = [Path(p) for p in ("/usr", "/etc")]
     mounts += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
                Path(sys.executable).resolve().parent]
-    args = [bwrap]
+    # /tmp first: a later mount covers an earlier one, and Python may live under /tmp.
+    args = [bwrap, "--size", str(limits.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp",
+            "--dev", "/dev", "--proc", "/proc"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -234,10 +236,8 @@ def sandbox_command(bwrap: str, allow_bpcore: bool, limits: Limits, private: lis
         args += ["--ro-bind", str(m), str(m)]
     if not allow_bpcore and any(package.is_relative_to(k) for k in kept):
         args += ["--tmpfs", str(package)]        # an installed bpcore inside the venv: hide it
-    args += ["--ro-bind", grade_runner.__file__, "/run/grade_runner.py",
-             "--dev", "/dev", "--proc", "/proc",
-             "--size", str(limits.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp",
-             "--chdir", "/tmp", "--unshare-all", "--die-with-parent", "--new-session",
+    args += ["--ro-bind", grade_runner.__file__, "/run/grade_runner.py", "--chdir", "/tmp",
+             "--unshare-all", "--die-with-parent", "--new-session",
              "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
              "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",

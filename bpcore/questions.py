@@ -174,6 +174,14 @@ def _check_dE_dw1(f):
 
 # == Chapter 3: the four equations ===============================================================
 
+def _backprop_case(sizes, m, seed):
+    """A fresh sigmoid network with quadratic cost, m random samples, and bpcore's backprop."""
+    r = _rng(seed)
+    net = Network(sizes, "sigmoid", "quadratic", seed=seed)
+    X, Y = r.normal(size=(sizes[0], m)), r.uniform(size=(sizes[-1], m))
+    return net, X, Y, net.gradients(X, Y)
+
+
 def _output_delta_solution(a, y, z):
     sigma = 1 / (1 + np.exp(-z))
     # BP1: grad_a C (.) sigma'(z^L), with the quadratic cost
@@ -182,10 +190,7 @@ def _output_delta_solution(a, y, z):
 
 @_quiet
 def _check_output_delta(f):
-    r = _rng(7)
-    net = Network([3, 4, 2], "sigmoid", "quadratic", seed=7)
-    X, Y = r.normal(size=(3, 5)), r.uniform(size=(2, 5))
-    g = net.gradients(X, Y)
+    net, X, Y, g = _backprop_case([3, 4, 2], 5, 7)
     z, a = g.trace.z[2], g.trace.a[2]
     got = call(f, a, Y, z, name="output_delta")
     problem = compare(got, g.delta[2], "output_delta(a, y, z)")
@@ -208,10 +213,7 @@ def _hidden_delta_solution(W_next, delta_next, z):
 
 @_quiet
 def _check_hidden_delta(f):
-    r = _rng(8)
-    net = Network([2, 5, 3], "sigmoid", "quadratic", seed=8)
-    X, Y = r.normal(size=(2, 4)), r.uniform(size=(3, 4))
-    g = net.gradients(X, Y)
+    net, X, Y, g = _backprop_case([2, 5, 3], 4, 8)
     got = call(f, net.W[2], g.delta[2], g.trace.z[1], name="hidden_delta")
     return compare(got, g.delta[1], "hidden_delta(W_next, delta_next, z)")
 
@@ -225,10 +227,7 @@ def _parameter_gradients_solution(delta, a_prev):
 
 @_quiet
 def _check_parameter_gradients(f):
-    r = _rng(9)
-    net = Network([3, 4, 2], "sigmoid", "quadratic", seed=9)
-    X, Y = r.normal(size=(3, 6)), r.uniform(size=(2, 6))
-    g = net.gradients(X, Y)
+    net, X, Y, g = _backprop_case([3, 4, 2], 6, 9)
     got = call(f, g.delta[2], g.trace.a[1], name="parameter_gradients")
     problem = compare(got, (g.W[2], g.b[2]), "parameter_gradients(delta, a_prev)",
                       parts=("dW", "db"))

@@ -1,7 +1,7 @@
 """The exercises as a reader meets them, in a real browser with no network: in the built book each
 chapter's checks say "Not attempted" (the stubs are left empty), and the hint and the solution are
-folded boxes that open on a click; in JupyterLab the same boxes survive (they are not sanitised
-away) and open the same way.
+folded boxes that open on a click. (tests/book/test_lab.py checks the same boxes in JupyterLab,
+with the helpers below, after it has run each chapter.)
 
 Needs the book built first (``make test`` builds it before running these)."""
 import re
@@ -13,7 +13,6 @@ from bpcore import questions
 
 from .browser import ROOT, browser_page
 from .test_html import HTML, SHOTS, site  # noqa: F401  (site is the served book, a fixture)
-from .test_lab import TOKEN, lab  # noqa: F401  (lab is a JupyterLab server, a fixture)
 
 pytestmark = pytest.mark.book
 
@@ -99,41 +98,3 @@ def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, 
     problems = check_boxes(n, before, after, feedback)
     assert not problems, problems
     assert not external, f"{path} tried to load from outside: {external}"
-
-
-def test_jupyterlab_keeps_the_folded_boxes(lab):
-    """Chapter 1 run in JupyterLab: the HTML of check(), hint() and solution() is displayed as
-    HTML (not sanitised into text), and a solution opens on a click."""
-    chapter = f"{CHAPTERS[1]}.md"
-    import jupytext
-    n_code = sum(c.cell_type == "code" for c in jupytext.read(ROOT / "chapters" / chapter).cells)
-    scope = ".jp-NotebookPanel .jp-OutputArea-output"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with browser_page() as (page, external, errors):
-        page.set_default_timeout(60_000)
-        page.goto(f"{lab}/lab/workspaces/exercises/tree/{chapter}?token={TOKEN}")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell")
-        page.wait_for_function(
-            "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status "
-            "=== 'idle'")
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
-                               has=page.locator(".lm-Menu-itemLabel", has_text="Run All Cells"))
-        run_all.first.wait_for()
-        run_all.first.click()
-        page.wait_for_function(
-            """(n) => {
-                const prompts = [...document.querySelectorAll(
-                    '.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')];
-                return prompts.length === n && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""", arg=n_code, timeout=240_000)
-        feedback = page.locator(f"{scope} .bpcore-feedback").all_inner_texts()
-        before = read_boxes(page, scope)
-        after = open_every_solution(page, scope)
-        raw = page.locator(".jp-NotebookPanel").inner_text()
-        page.screenshot(path=str(SHOTS / "lab-exercises.png"))
-    assert "<details" not in raw, "the boxes were shown as text, not rendered"
-    problems = check_boxes(1, before, after, feedback)
-    assert not problems, problems
-    assert not external, f"JupyterLab page loaded from outside: {external}"

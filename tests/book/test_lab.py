@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from .browser import ROOT, browser_page, check_explorers
+from .test_exercises_html import check_boxes, open_every_solution, read_boxes
 
 pytestmark = pytest.mark.book
 
@@ -161,9 +162,18 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
         has_explorer = "explore.Explorer(" in (ROOT / "chapters" / chapter).read_text()
         n_explorers = page.locator(".jp-NotebookPanel .bpcore-explorer").count()
         slider_problems = check_explorers(page) if n_explorers else []
+        # The exercises' feedback, hint and solution boxes are rendered as HTML (not sanitised
+        # into text), folded, and a solution opens on a click.
+        scope = ".jp-NotebookPanel .jp-OutputArea-output"
+        feedback = page.locator(f"{scope} .bpcore-feedback").all_inner_texts()
+        boxes_before = read_boxes(page, scope)
+        boxes_after = open_every_solution(page, scope)
+        box_problems = check_boxes(int(chapter[:2]), boxes_before, boxes_after, feedback)
     if has_explorer:
         assert n_explorers >= 1, "the chapter's explorer was not displayed in JupyterLab"
     assert not slider_problems, slider_problems
+    assert "<details" not in text, "the exercise boxes were shown as text, not rendered"
+    assert not box_problems, box_problems
     assert n_errors == 0, f"error output in the notebook: {error_text}"
     figures, values = EXPECTED[chapter]
     assert n_images >= figures, f"expected the chapter's figures, found {n_images} images"
