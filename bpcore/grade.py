@@ -15,7 +15,9 @@ How a submission is graded, and why it cannot grade itself:
   For every question, the submission's code cells (test cells excepted) run in a fresh process
   inside a bubblewrap sandbox: no network, no view of the instructor's folders or of the other
   submissions (only the system, Python, numpy and, if the assignment allows it, bpcore are
-  mounted, read-only), a throw-away /tmp, a time limit, a memory limit and a file-size limit.
+  mounted, read-only), a throw-away /tmp, a time limit, a memory limit and a file-size limit,
+  and no privileges even when the grader runs as root (its own user namespace, every
+  capability dropped).
   The process, and anything it started, is killed when the question is done or its time is up.
 * The test cell itself runs here, in the grader's own process, with the grader's own numpy and
   helpers. The names it needs from the submission are looked up in the sandbox: a function
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import contextlib
 import csv
 import hashlib
 import html
@@ -42,8 +45,10 @@ import resource
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -67,9 +72,15 @@ class SubmissionFailed(Exception):
 class StudentCodeError(Exception):
     """A function of the submission raised, or returned something that is not plain data."""
 
-    def __init__(self, message, brief):
-        super().__init__(message)
-        self.brief = brief            # what may be said about it when the test is hidden
+
+
+def clean(text, limit: int = 500) -> str:
+    """A string from the sandbox made safe to print and write: cut to ``limit`` characters, and
+    anything that is not valid UTF-8 (lone surrogates) escaped."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- the assignment ----------------------------------------------------------------------------
@@ -175,6 +186,8 @@ def free_names(source: str) -> list:
             bound.add(node.name)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
     return sorted(loaded - bound - set(dir(builtins)))
 
 
@@ -189,13 +202,24 @@ class Limits:
     file_mb: int = 64
 
 
+#: Namespaces, and no privileges: the grader may run as root, and root inside the sandbox with
+#: its capabilities could remount the read-only views writable. A user namespace of its own,
+#: every capability dropped, and no user namespace inside it.
+_ISOLATION = ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+#: The few files of /etc that Python and numpy need (never all of it: /etc/shadow is there).
+_ETC = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+        "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/fonts"]
+#: The environment bwrap starts with (the sandbox can read it in /proc/1/environ).
+_ENV = {"PATH": "/usr/bin:/bin"}
+
+
 def _check_bwrap() -> str:
     bwrap = shutil.which("bwrap")
     if not bwrap:
         raise GradingError("bubblewrap is not installed; the grader runs every submission in "
                            "it. Install it: apt-get install -y bubblewrap")
-    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent",
-                            "true"], capture_output=True, text=True)
+    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", *_ISOLATION, "--die-with-parent",
+                            "true"], capture_output=True, text=True, env=_ENV)
     if probe.returncode != 0:
         raise GradingError(f"bubblewrap cannot make a sandbox here ({probe.stderr.strip()}). "
                            f"It works as root; as a user it needs unprivileged user namespaces "
@@ -210,12 +234,15 @@ def _package_dir() -> Path:
 def sandbox_command(bwrap: str, allow_bpcore: bool, limits: Limits, private: list) -> list:
     """The bwrap command line: a read-only view of the system and of Python, nothing else of the
     host's files, and ``private`` (instructor and output folders) checked to be out of view."""
-    mounts = [Path(p) for p in ("/usr", "/etc")]
+    mounts = [Path("/usr")] + [Path(p) for p in _ETC if os.path.exists(p)]
     mounts += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
                Path(sys.executable).resolve().parent]
-    # /tmp first: a later mount covers an earlier one, and Python may live under /tmp.
+    # /tmp first: a later mount covers an earlier one, and Python may live under /tmp. The
+    # sandbox's /dev/shm is small, and /proc/sys (host-wide settings such as core_pattern,
+    # writable by a uid 0 process) is not there at all.
     args = [bwrap, "--size", str(limits.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp",
-            "--dev", "/dev", "--proc", "/proc"]
+            "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/dev/shm",
+            "--proc", "/proc", "--tmpfs", "/proc/sys"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -237,7 +264,7 @@ def sandbox_command(bwrap: str, allow_bpcore: bool, limits: Limits, private: lis
     if not allow_bpcore and any(package.is_relative_to(k) for k in kept):
         args += ["--tmpfs", str(package)]        # an installed bpcore inside the venv: hide it
     args += ["--ro-bind", grade_runner.__file__, "/run/grade_runner.py", "--chdir", "/tmp",
-             "--unshare-all", "--die-with-parent", "--new-session",
+             *_ISOLATION, "--die-with-parent", "--new-session",
              "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
              "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
@@ -262,9 +289,10 @@ class Sandbox:
             resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
+        # bwrap itself gets an empty environment: the sandbox can read its /proc/1/environ.
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, preexec_fn=set_limits,
-                                     start_new_session=True)
+                                     start_new_session=True, env=_ENV)
         self.buffer = b""
         for f in (self.proc.stdin, self.proc.stdout):
             os.set_blocking(f.fileno(), False)
@@ -361,15 +389,34 @@ def _remote_function(box: Sandbox, name: str):
                 return decode(reply.get("value"))
             except (ValueError, TypeError, KeyError) as e:
                 raise StudentCodeError(f"`{name}` returned something the grader cannot read "
-                                       f"({e})", "it returned something unreadable") from None
-        error = str(reply.get("error", "unknown error"))[:300]
+                                       f"({clean(e, 200)})") from None
+        error = clean(reply.get("error", "unknown error"), 300)
         kind = error.split(":", 1)[0]
         if kind == "NotPlainData":
             raise StudentCodeError(f"`{name}` returned {error.split(':', 1)[1].strip()}; "
-                                   f"return numbers or numpy arrays", "it returned no numbers")
-        raise StudentCodeError(f"your `{name}` raised {error}", f"your `{name}` raised {kind}")
+                                   f"return numbers or numpy arrays")
+        raise StudentCodeError(f"your `{name}` raised {error}")
     remote.__name__ = name
     return remote
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float):
+    """Stop the grader's own side of a test after ``seconds`` (the sandbox has its own limit):
+    whatever data a submission sends, checking it cannot hold up the batch for long."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise SubmissionFailed(f"time limit: checking your answers took more than {seconds:g} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def grade_question(question: Question, assignment: Assignment, cells: list, command: list,
@@ -388,8 +435,8 @@ def grade_question(question: Question, assignment: Assignment, cells: list, comm
     try:
         try:
             ran = box.request({"op": "run", "cells": [source for _, source in cells]})
-            cell_errors = [(cells[i][0], msg) for i, msg in ran.get("errors", [])
-                           if isinstance(i, int) and 0 <= i < len(cells)]
+            cell_errors = [(cells[i][0], clean(msg)) for i, msg in ran.get("errors", [])[:50]
+                           if type(i) is int and 0 <= i < len(cells)]
             found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
             for name in wanted:
                 info = found.get(name, {}) if isinstance(found, dict) else {}
@@ -403,12 +450,13 @@ def grade_question(question: Question, assignment: Assignment, cells: list, comm
                 else:
                     missing[name] = f"`{name}` is not defined in your notebook"
             code = compile(question.source, f"<test {question.grade_id}>", "exec")
-            exec(code, namespace)
+            with _watchdog(2 * limits.seconds + 30):
+                exec(code, namespace)
         except BaseException as e:                        # a failed test: say why, carefully
             if isinstance(e, (KeyboardInterrupt, GradingError)):
                 raise
             return Result(question.grade_id, 0.0, question.points, False,
-                          _explain(e, question, missing)), cell_errors
+                          clean(_explain(e, question, missing))), cell_errors
     finally:
         box.close()
     return Result(question.grade_id, question.points, question.points, True), cell_errors
@@ -422,18 +470,23 @@ def _test_lines(exc: BaseException, question: Question) -> list:
 
 
 def _explain(exc: BaseException, question: Question, missing: dict) -> str:
-    if isinstance(exc, SubmissionFailed):
-        return str(exc)
+    """Why a question failed, for the student. A hidden test gets a fixed sentence: anything the
+    submission controls (an exception's name or message, an exit code) could carry the hidden
+    inputs out."""
     lines = _test_lines(exc, question)
     line = lines[-1] if lines else None
     # Hidden if any step of the way is a hidden line: a visible helper called from a hidden test
     # must not tell the hidden case either.
-    hidden = any(n in question.hidden for n in lines)
+    if any(n in question.hidden for n in lines):
+        if isinstance(exc, SubmissionFailed) and str(exc).startswith("time limit"):
+            return "a hidden test failed: the time limit was reached"
+        if isinstance(exc, SubmissionFailed):
+            return "a hidden test failed: your notebook's process ended"
+        return "a hidden test failed"
+    if isinstance(exc, SubmissionFailed):
+        return str(exc)
     if isinstance(exc, NameError) and getattr(exc, "name", None) in missing:
         return missing[exc.name]
-    if hidden:
-        detail = f" ({exc.brief})" if isinstance(exc, StudentCodeError) else ""
-        return f"a hidden test failed{detail}"
     if isinstance(exc, StudentCodeError):
         return str(exc)
     where = ""
@@ -459,11 +512,23 @@ class StudentGrade:
         return sum(r.points for r in self.results)
 
 
-def read_cells(path: Path) -> list:
-    """(cell number, source) of the submission's code cells, its test cells left out."""
-    if path.stat().st_size > MAX_NOTEBOOK:
+def read_cells(path: Path, root: Path | None = None) -> list:
+    """(cell number, source) of the submission's code cells, its test cells left out. The file
+    must be a regular file inside ``root`` (no symlink to the instructor's notebook, no FIFO
+    that would block) and at most 20 MB."""
+    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError("the notebook is a link to somewhere outside the submissions folder")
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("the notebook is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_NOTEBOOK + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_NOTEBOOK:
         raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK // 2**20} MB")
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = json.loads(data.decode("utf-8"))
     cells = []
     for n, cell in enumerate(nb["cells"], start=1):
         if cell.get("cell_type") == "code" and not _is_test(cell):
@@ -472,12 +537,12 @@ def read_cells(path: Path) -> list:
 
 
 def grade_submission(assignment: Assignment, student: str, notebook: Path, command: list,
-                     limits: Limits) -> StudentGrade:
+                     limits: Limits, root: Path | None = None) -> StudentGrade:
     """Grade one student: every question in its own sandbox. Never raises for the student's
     sake: a missing or unreadable notebook gives zero points and says why."""
     start = time.monotonic()
     try:
-        cells = read_cells(notebook)
+        cells = read_cells(notebook, root)
     except FileNotFoundError:
         return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "no submission")
                                       for q in assignment.questions],
@@ -507,7 +572,7 @@ def find_submissions(submissions: Path, assignment: Assignment) -> list:
         raise GradingError(f"submissions: {submissions} is not a folder; expected one folder "
                            f"per student: <student>/{assignment.id}/{assignment.notebook}")
     found = []
-    for folder in sorted(p for p in submissions.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.is_symlink()):
         if not _SAFE.match(folder.name):
             raise GradingError(f"submissions: the student folder name {folder.name!r} is not "
                                f"a plain id (letters, digits, . _ @ + -)")
@@ -531,7 +596,7 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     for i, (student, notebook) in enumerate(students, start=1):
         print(f"[{i}/{len(students)}] {student} ...", end=" ", file=log, flush=True)
         try:
-            g = grade_submission(assignment, student, notebook, command, limits)
+            g = grade_submission(assignment, student, notebook, command, limits, submissions)
         except GradingError:
             raise
         except Exception as e:          # a bug of the grader's: say so, and go on with the batch
@@ -551,14 +616,15 @@ def write_grades(out: Path, assignment: Assignment, grades: list) -> None:
     """``grades.csv`` and ``feedback/<student>.html`` under ``out``."""
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     ids = [q.grade_id for q in assignment.questions]
-    with open(out / "grades.csv", "w", newline="") as f:
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", "assignment", *ids, "total", "max_points"])
         for g in grades:
             w.writerow([g.student, assignment.id, *[f"{r.points:g}" for r in g.results],
                         f"{g.total:g}", f"{assignment.max_points:g}"])
     for g in grades:
-        (out / "feedback" / f"{g.student}.html").write_text(feedback_html(assignment, g))
+        (out / "feedback" / f"{g.student}.html").write_text(
+            feedback_html(assignment, g), encoding="utf-8", errors="backslashreplace")
 
 
 def feedback_html(assignment: Assignment, g: StudentGrade) -> str:

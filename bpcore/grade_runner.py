@@ -85,10 +85,19 @@ def decode(data, depth: int = 0):
             dtype = np.dtype(data["__array__"])
             if dtype.str not in _DTYPES.values():
                 raise ValueError(f"array dtype {dtype} is not allowed")
-            shape = tuple(int(n) for n in data["shape"])
+            shape = data["shape"]
+            if (type(shape) is not list or len(shape) > 32
+                    or not all(type(n) is int and 0 <= n <= MAX_MESSAGE for n in shape)):
+                raise ValueError("array shape is not a short list of sizes")
             raw = base64.b64decode(data["data"], validate=True)
-            if any(n < 0 for n in shape) or len(raw) != dtype.itemsize * math.prod(shape):
+            size = 1
+            for n in shape:                   # stop early: never multiply huge sizes out
+                size *= n
+                if size > MAX_MESSAGE:
+                    raise ValueError("array shape is larger than a message can hold")
+            if len(raw) != dtype.itemsize * size:
                 raise ValueError("array data do not match its shape")
+            shape = tuple(shape)
             return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         if "__tuple__" in data:
             return tuple(decode(v, depth + 1) for v in data["__tuple__"])

@@ -53,13 +53,21 @@ EXPECTED = {
     "huge_output": [1, 2, 2, 1],
     "memory_hog": [1, 2, 0, 1],
     "uses_bpcore": [1, 2, 0, 1],
+    "escalates": [0, 0, 0, 0],
+    "leaks": [0, 2, 2, 0],
     "no_notebook": [0, 0, 0, 0],
 }
 HONEST = ["correct", "wrong_right_shape", "exception", "syntax_error", "hardcodes_visible"]
 
 
+#: Put in the grader's environment: no submission may ever see it.
+SECRET = "bpcore-fixture-secret-7f3a9c"
+PLANTED = "bpcore_fixture_planted.py"
+
+
 def run(cmd, cwd, **kw):
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+               BPCORE_FIXTURE_SECRET=SECRET)
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kw)
 
 
@@ -213,11 +221,13 @@ def batch(course):
     submitted, out = course / "submitted", course / "graded" / "forward"
     build_batch(course, submitted, cases, out)
     before = {name: digest(course / name) for name in ("source", "release", "submitted")}
+    core_pattern = Path("/proc/sys/kernel/core_pattern").read_text()
     start = time.monotonic()
     done = run([sys.executable, "-m", "bpcore.grade", "source/forward", "submitted",
                 "--timeout", str(TIMEOUT)], cwd=course, timeout=900)
     seconds = time.monotonic() - start
-    return dict(done=done, out=out, before=before, seconds=seconds, orphans=orphans())
+    return dict(done=done, out=out, before=before, seconds=seconds, orphans=orphans(),
+                core_pattern=core_pattern)
 
 
 def test_batch_completes_and_every_submission_gets_what_it_earned(batch):
@@ -247,6 +257,12 @@ def test_nothing_in_the_instructor_folders_changes_and_no_process_survives(batch
                    if p.is_file())
     assert files == ["feedback/" + s + ".html" for s in sorted(EXPECTED)] + ["grades.csv"]
     assert not list(course.glob("planted*")) and not (course / "planted.txt").exists()
+    # Root in the sandbox has no privileges: the read-only views stay read-only, and host-wide
+    # kernel settings are out of reach.
+    numpy_dir = Path(np.__file__).parent
+    for folder in (Path(sys.prefix), Path(sys.base_prefix), numpy_dir):
+        assert not (folder / PLANTED).exists(), f"a submission wrote into {folder}"
+    assert Path("/proc/sys/kernel/core_pattern").read_text() == batch["core_pattern"]
 
 
 def test_feedback_explains_without_showing_hidden_tests(batch, course):
@@ -270,6 +286,12 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
     assert "MemoryError" in feedback["memory_hog"]
     assert "no forward.ipynb was submitted" in feedback["no_notebook"]
     assert "No module named &#x27;bpcore&#x27;" in feedback["uses_bpcore"]
+    # Nothing of the host or of the hidden tests leaks through what a submission controls.
+    everything = "".join(feedback.values())
+    assert SECRET not in everything and "root:" not in everything
+    assert "Leak_" not in feedback["leaks"] and "exit code" not in feedback["leaks"]
+    assert feedback["leaks"].count("a hidden test failed") == 2
+    assert "\\ud800" in feedback["leaks"]                 # the surrogate, escaped, not a crash
 
 
 def test_other_students_grades_do_not_depend_on_the_cheats(batch, course, tmp_path):
@@ -311,9 +333,15 @@ def test_answers_cross_as_plain_data_only():
         with pytest.raises(NotPlainData):
             encode(bad)
     for forged in [{"__array__": "|O", "shape": [1], "data": ""},
-                   {"__array__": "<f8", "shape": [3], "data": "AAAA"}, {"x": 1}]:
+                   {"__array__": "<f8", "shape": [3], "data": "AAAA"}, {"x": 1},
+                   {"__array__": "<f8", "shape": [2**62] * 100_000, "data": ""},
+                   {"__array__": "<f8", "shape": [2**40, 2**40], "data": ""},
+                   {"__array__": "<f8", "shape": [-1], "data": ""},
+                   {"__array__": "<f8", "shape": [1.5], "data": ""}]:
+        start = time.monotonic()
         with pytest.raises(ValueError):
             decode(forged)
+        assert time.monotonic() - start < 1.0          # a refusal, not a computation
 
 
 def test_test_cells_fetch_only_the_names_they_do_not_define():
@@ -363,3 +391,19 @@ def test_unreadable_notebooks_get_zero_and_a_reason(tmp_path):
             assert "ended" in g.results[0].message
         else:
             assert "could not be read as a notebook" in g.notes[0]
+
+
+def test_a_submission_must_be_a_regular_file_in_the_submissions_folder(tmp_path):
+    """A link to the instructor's notebook, or a FIFO that would block the grader forever."""
+    root = tmp_path / "submitted"
+    (root / "s" / "forward").mkdir(parents=True)
+    link = root / "s" / "forward" / "forward.ipynb"
+    link.symlink_to(COURSE / "source" / "forward" / "forward.ipynb")
+    with pytest.raises(ValueError, match="outside the submissions folder"):
+        grade.read_cells(link, root)
+    link.unlink()
+    os.mkfifo(link)
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="not a regular file"):
+        grade.read_cells(link, root)
+    assert time.monotonic() - start < 5
