@@ -46,6 +46,7 @@ import selectors
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -213,6 +214,49 @@ _ETC = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/altern
 _ENV = {"PATH": "/usr/bin:/bin"}
 
 
+#: System calls the sandbox may not make (x86_64 numbers). The process is uid 0 of the host even
+#: without capabilities, so: no ptrace (it could free itself from the sandbox's pid 1), no
+#: kernel keyrings (root's keyrings are shared with the host and outlive the sandbox), no
+#: mincore/fadvise/readahead (a page-cache channel between two sandboxes), and nothing that
+#: changes the machine (mount, modules, clock, swap, reboot).
+_DENIED_SYSCALLS = {
+    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
+    "kcmp": 312, "keyctl": 250, "add_key": 248, "request_key": 249, "mincore": 27,
+    "fadvise64": 221, "readahead": 187, "perf_event_open": 298, "bpf": 321,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "personality": 135, "mount": 165, "umount2": 166,
+    "pivot_root": 155, "unshare": 272, "setns": 308, "open_by_handle_at": 304,
+    "name_to_handle_at": 303, "syslog": 103, "kexec_load": 246, "kexec_file_load": 320,
+    "init_module": 175, "finit_module": 313, "delete_module": 176, "reboot": 169,
+    "swapon": 167, "swapoff": 168, "acct": 163, "quotactl": 179, "fanotify_init": 300,
+    "lookup_dcookie": 212, "vhangup": 153, "iopl": 172, "ioperm": 173, "clock_settime": 227,
+    "settimeofday": 164, "adjtimex": 159, "clock_adjtime": 305, "sethostname": 170,
+    "setdomainname": 171, "move_pages": 279, "migrate_pages": 256,
+}
+
+
+def seccomp_program() -> bytes | None:
+    """A classic-BPF seccomp filter for ``bwrap --seccomp``: on x86_64, refuse the system calls
+    of ``_DENIED_SYSCALLS`` (and the x32 ABI) with EPERM, kill any other architecture's calls,
+    allow the rest. None on other machines, where the filter is not available."""
+    import platform
+    if platform.machine() != "x86_64":
+        return None
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+    denied = sorted(set(_DENIED_SYSCALLS.values()))
+    errno_at = 5 + len(denied) + 1
+    prog = [(LD, 0, 0, 4),                                  # seccomp_data.arch
+            (JEQ, 1, 0, 0xC000003E),                        # AUDIT_ARCH_X86_64
+            (RET, 0, 0, 0x80000000),                        # SECCOMP_RET_KILL_PROCESS
+            (LD, 0, 0, 0),                                  # seccomp_data.nr
+            (JGE, errno_at - 4 - 1, 0, 0x40000000)]         # the x32 ABI
+    for i, nr in enumerate(denied):
+        prog.append((JEQ, errno_at - (5 + i) - 1, 0, nr))
+    prog += [(RET, 0, 0, 0x7FFF0000),                       # SECCOMP_RET_ALLOW
+             (RET, 0, 0, 0x00050000 | 1)]                   # SECCOMP_RET_ERRNO | EPERM
+    return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+
+
 def _check_bwrap() -> str:
     bwrap = shutil.which("bwrap")
     if not bwrap:
@@ -289,10 +333,28 @@ class Sandbox:
             resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
+        # The seccomp filter and bwrap's report of the sandbox's pid 1 go through pipes.
+        command = list(command)
+        program, keep = seccomp_program(), []
+        if program is not None:
+            seccomp_read, seccomp_write = os.pipe()
+            os.write(seccomp_write, program)            # a few hundred bytes: fits the pipe
+            os.close(seccomp_write)
+            command[1:1] = ["--seccomp", str(seccomp_read)]
+            keep.append(seccomp_read)
+        info_read, info_write = os.pipe()
+        command[1:1] = ["--info-fd", str(info_write)]
+        keep.append(info_write)
         # bwrap itself gets an empty environment: the sandbox can read its /proc/1/environ.
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, preexec_fn=set_limits,
-                                     start_new_session=True, env=_ENV)
+        try:
+            self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, preexec_fn=set_limits,
+                                         start_new_session=True, env=_ENV, pass_fds=keep)
+        finally:
+            for fd in keep:
+                os.close(fd)
+        self.info = os.fdopen(info_read, "rb")
+        self.child_pid = None
         self.buffer = b""
         for f in (self.proc.stdin, self.proc.stdout):
             os.set_blocking(f.fileno(), False)
@@ -350,16 +412,33 @@ class Sandbox:
         except ValueError:
             raise SubmissionFailed("your notebook garbled the grader's channel") from None
 
+    def _namespace_init(self):
+        """The pid (as the grader sees it) of the sandbox's pid 1, from bwrap's --info-fd."""
+        if self.child_pid is None:
+            try:
+                os.set_blocking(self.info.fileno(), False)
+                data = self.info.read() or b""
+                self.child_pid = int(json.loads(data.decode() or "{}").get("child-pid", 0))
+            except (OSError, ValueError):
+                self.child_pid = 0
+        return self.child_pid
+
     def close(self) -> None:
-        """Kill the sandbox: bwrap's session here, and with it (--die-with-parent and the PID
-        namespace) every process the submission started."""
+        """Kill the sandbox: its pid 1 first (the kernel then kills every process of the PID
+        namespace, whatever they did to their parent-death signal), then bwrap's session."""
+        init = self._namespace_init()
+        if init > 0 and self.proc.poll() is None:          # alive: its pid is still its own
+            try:
+                os.kill(init, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
+        for f in (self.proc.stdin, self.proc.stdout, self.info):
             try:
                 f.close()
             except OSError:
@@ -419,6 +498,29 @@ def _watchdog(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+def _run_test(question, namespace, box, cells, cell_errors, missing) -> None:
+    """Run the submission's cells in ``box``, bind the names the test reads from it, and run
+    the test cell here; an exception means the question failed. ``cell_errors`` and
+    ``missing`` are filled in for the feedback."""
+    ran = box.request({"op": "run", "cells": [source for _, source in cells]})
+    cell_errors += [(cells[i][0], clean(msg)) for i, msg in ran.get("errors", [])[:50]
+                    if type(i) is int and 0 <= i < len(cells)]
+    wanted = [n for n in free_names(question.source) if n not in namespace]
+    found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
+    for name in wanted:
+        info = found.get(name, {}) if isinstance(found, dict) else {}
+        kind = info.get("kind")
+        if kind == "function":
+            namespace[name] = _remote_function(box, name)
+        elif kind == "value":
+            namespace[name] = decode(info.get("value"))
+        elif kind == "unsupported":
+            missing[name] = f"`{name}` in your notebook is not numbers or arrays"
+        else:
+            missing[name] = f"`{name}` is not defined in your notebook"
+    exec(compile(question.source, f"<test {question.grade_id}>", "exec"), namespace)
+
+
 def grade_question(question: Question, assignment: Assignment, cells: list, command: list,
                    limits: Limits) -> tuple:
     """(Result, errors of the submission's cells) for one question, in a fresh sandbox."""
@@ -429,34 +531,18 @@ def grade_question(question: Question, assignment: Assignment, cells: list, comm
         except Exception as e:
             raise GradingError(f"assignment: a read-only cell of the source notebook raised "
                                f"{type(e).__name__}: {e}\n{source[:300]}") from e
-    wanted = [n for n in free_names(question.source) if n not in namespace]
     box = Sandbox(command, limits)
     cell_errors, missing = [], {}
     try:
-        try:
-            ran = box.request({"op": "run", "cells": [source for _, source in cells]})
-            cell_errors = [(cells[i][0], clean(msg)) for i, msg in ran.get("errors", [])[:50]
-                           if type(i) is int and 0 <= i < len(cells)]
-            found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
-            for name in wanted:
-                info = found.get(name, {}) if isinstance(found, dict) else {}
-                kind = info.get("kind")
-                if kind == "function":
-                    namespace[name] = _remote_function(box, name)
-                elif kind == "value":
-                    namespace[name] = decode(info.get("value"))
-                elif kind == "unsupported":
-                    missing[name] = f"`{name}` in your notebook is not numbers or arrays"
-                else:
-                    missing[name] = f"`{name}` is not defined in your notebook"
-            code = compile(question.source, f"<test {question.grade_id}>", "exec")
-            with _watchdog(2 * limits.seconds + 30):
-                exec(code, namespace)
-        except BaseException as e:                        # a failed test: say why, carefully
-            if isinstance(e, (KeyboardInterrupt, GradingError)):
-                raise
-            return Result(question.grade_id, 0.0, question.points, False,
-                          clean(_explain(e, question, missing))), cell_errors
+        # The sandbox has its own limit; the watchdog bounds the grader's side (decoding what
+        # the submission sent, the test's own checks), so no data can hold up the batch.
+        with _watchdog(3 * limits.seconds + 30):
+            _run_test(question, namespace, box, cells, cell_errors, missing)
+    except BaseException as e:                            # a failed test: say why, carefully
+        if isinstance(e, (KeyboardInterrupt, GradingError)):
+            raise
+        return Result(question.grade_id, 0.0, question.points, False,
+                      clean(_explain(e, question, missing))), cell_errors
     finally:
         box.close()
     return Result(question.grade_id, question.points, question.points, True), cell_errors
@@ -516,8 +602,14 @@ def read_cells(path: Path, root: Path | None = None) -> list:
     """(cell number, source) of the submission's code cells, its test cells left out. The file
     must be a regular file inside ``root`` (no symlink to the instructor's notebook, no FIFO
     that would block) and at most 20 MB."""
-    if root is not None and not path.resolve().is_relative_to(root.resolve()):
-        raise ValueError("the notebook is a link to somewhere outside the submissions folder")
+    if root is not None:
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise ValueError("the notebook is a link to somewhere outside the submissions folder")
+        step = root
+        for part in path.relative_to(root).parts:        # a linked folder: someone else's work
+            step = step / part
+            if step.is_symlink():
+                raise ValueError(f"{step.relative_to(root)} is a link, not a folder or file")
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

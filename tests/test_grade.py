@@ -407,3 +407,34 @@ def test_a_submission_must_be_a_regular_file_in_the_submissions_folder(tmp_path)
     with pytest.raises(ValueError, match="not a regular file"):
         grade.read_cells(link, root)
     assert time.monotonic() - start < 5
+
+
+PROBE = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def probe():
+    out = {}
+    for name, nr in [("ptrace", 101), ("keyctl", 250), ("mincore", 27), ("unshare", 272),
+                     ("mount", 165), ("process_vm_readv", 310)]:
+        ctypes.set_errno(0)
+        out[name] = ctypes.get_errno() if libc.syscall(nr, 0, 0, 0, 0, 0) == -1 else 0
+    out["caps"] = open("/proc/self/status").read().split("CapEff:")[1].split()[0]
+    return out
+"""
+
+
+def test_the_sandbox_has_no_privileges_and_no_dangerous_system_calls():
+    """uid 0 in the sandbox is the host's uid 0: no capabilities, and the system calls that
+    would reach past the sandbox (ptrace of its pid 1, root's kernel keyrings, the page cache,
+    mounts, namespaces) fail with EPERM. PTRACE_TRACEME would succeed if ptrace were allowed."""
+    import errno
+    limits = grade.Limits(seconds=30)
+    box = grade.Sandbox(grade.sandbox_command(grade._check_bwrap(), False, limits, []), limits)
+    try:
+        assert box.request({"op": "run", "cells": [PROBE]})["errors"] == []
+        reply = box.request({"op": "call", "name": "probe", "args": []})
+    finally:
+        box.close()
+    found = decode(reply["value"])
+    assert found.pop("caps") == "0000000000000000"
+    assert found == {name: errno.EPERM for name in found}, found
