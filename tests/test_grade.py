@@ -401,6 +401,14 @@ def test_a_submission_must_be_a_regular_file_in_the_submissions_folder(tmp_path)
     link.symlink_to(COURSE / "source" / "forward" / "forward.ipynb")
     with pytest.raises(ValueError, match="outside the submissions folder"):
         grade.read_cells(link, root)
+    # A student folder whose assignment folder links to another student's: not theirs.
+    (root / "copycat").mkdir()
+    (root / "copycat" / "forward").symlink_to(root / "s" / "forward")
+    link.unlink()
+    shutil.copy(COURSE / "source" / "forward" / "forward.ipynb", link)
+    assert grade.read_cells(link, root)
+    with pytest.raises(ValueError, match="is a link"):
+        grade.read_cells(root / "copycat" / "forward" / "forward.ipynb", root)
     link.unlink()
     os.mkfifo(link)
     start = time.monotonic()
