@@ -598,6 +598,12 @@ class StudentGrade:
         return sum(r.points for r in self.results)
 
 
+def ungraded(assignment: Assignment, student: str, why: str, note: str) -> StudentGrade:
+    """Zero on every question, with ``why`` in each row and ``note`` for the student."""
+    return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, why)
+                                  for q in assignment.questions], [clean(note, 300)])
+
+
 def read_cells(path: Path, root: Path | None = None) -> list:
     """(cell number, source) of the submission's code cells, its test cells left out. The file
     must be a regular file inside ``root`` (no symlink to the instructor's notebook, no FIFO
@@ -636,14 +642,11 @@ def grade_submission(assignment: Assignment, student: str, notebook: Path, comma
     try:
         cells = read_cells(notebook, root)
     except FileNotFoundError:
-        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "no submission")
-                                      for q in assignment.questions],
-                            [f"no {assignment.notebook} was submitted"])
+        return ungraded(assignment, student, "no submission",
+                        f"no {assignment.notebook} was submitted")
     except Exception as e:              # not JSON, not a notebook, unreadable: zero, and why
-        return StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False,
-                                             "unreadable notebook")
-                                      for q in assignment.questions],
-                            [f"{assignment.notebook} could not be read as a notebook: {e}"[:300]])
+        return ungraded(assignment, student, "unreadable notebook",
+                        f"{assignment.notebook} could not be read as a notebook: {e}")
     results, notes = [], []
     for q in assignment.questions:
         result, cell_errors = grade_question(q, assignment, cells, command, limits)
@@ -692,10 +695,9 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
         except GradingError:
             raise
         except Exception as e:          # a bug of the grader's: say so, and go on with the batch
-            g = StudentGrade(student, [Result(q.grade_id, 0.0, q.points, False, "not graded")
-                                       for q in assignment.questions],
-                             [f"the grader failed on this submission ({type(e).__name__}: "
-                              f"{e}); ask your instructor to grade it again"[:300]])
+            g = ungraded(assignment, student, "not graded",
+                         f"the grader failed on this submission ({type(e).__name__}: {e}); "
+                         f"ask your instructor to grade it again")
             print(f"GRADER ERROR for {student}: {e!r}", file=log, flush=True)
         grades.append(g)
         print(f"{g.total:g}/{assignment.max_points:g} points ({g.seconds:.1f} s)", file=log,
