@@ -12,8 +12,8 @@ notation (layers l = 0..L, W^l, b^l, z^l, a^l, delta^l, cost C; data as columns,
 >>> round(float(g.W[2][0, 0]), 9)            # dE/dw5 = dE/dw^2_11
 0.082167041
 
-Modules: ``network`` (forward pass, BP1-BP4), ``activations``, ``losses``, ``train``
-(gradient descent), ``gradcheck`` (finite differences), ``data``, ``validate`` (input checks),
+Modules: ``network`` (forward pass; BP1-BP4 as the functions ``bp1`` ... ``bp4``),
+``activations``, ``losses``, ``train`` (gradient descent, mini-batches), ``gradcheck`` (finite differences), ``data``, ``validate`` (input checks),
 ``symbolic`` (the network in sympy: derivatives, chain rule, the CAS proof of BP1-BP4; imported
 on its own, ``from bpcore import symbolic``, so that ``import bpcore`` does not load sympy).
 """
@@ -21,12 +21,12 @@ from . import data
 from .activations import ACTIVATIONS, Activation, get_activation
 from .gradcheck import GradCheck, gradcheck, numeric_gradients, relative_error
 from .losses import LOSSES, Loss, get_loss
-from .network import Gradients, Network, Trace
-from .train import History, TrainingDiverged, train
+from .network import Gradients, Network, Trace, bp1, bp2, bp3, bp4
+from .train import History, TrainingDiverged, batches, train
 
 __all__ = [
     "ACTIVATIONS", "Activation", "GradCheck", "Gradients", "History", "LOSSES", "Loss",
-    "Network", "Trace", "TrainingDiverged", "data", "get_activation", "get_loss", "gradcheck",
-    "numeric_gradients", "relative_error", "train",
+    "Network", "Trace", "TrainingDiverged", "batches", "bp1", "bp2", "bp3", "bp4", "data",
+    "get_activation", "get_loss", "gradcheck", "numeric_gradients", "relative_error", "train",
 ]
 __version__ = "0.1.0"

@@ -79,14 +79,17 @@ class Network:
     biases:     optional list [b^1, ..., b^L], each (n_l,), (n_l, 1) or one number shared by
                 the layer; copied.
     seed:       seed of the random initialisation (None means seed 0: every run is the same).
+    init_scale: how large the random weights start (default 1; see below).
 
     Initialisation when weights/biases are not given: scaled Gaussian weights
-    w^l_{jk} ~ N(0, 1) / sqrt(n_{l-1}) (so that z^l starts with variance about 1 for inputs
-    of variance 1, as in seed 001) and zero biases, drawn from ``numpy.random.default_rng(seed)``.
+    w^l_{jk} ~ init_scale * N(0, 1) / sqrt(n_{l-1}) (with init_scale 1, z^l starts with
+    variance about 1 for inputs of variance 1, as in seed 001) and zero biases, drawn from
+    ``numpy.random.default_rng(seed)``. ``init_scale=0`` starts every weight at zero, and a large
+    ``init_scale`` saturates sigmoid and tanh units from the start (chapter 7 shows both).
     """
 
     def __init__(self, sizes, activation="sigmoid", loss="quadratic",
-                 weights=None, biases=None, seed=None):
+                 weights=None, biases=None, seed=None, init_scale=1.0):
         self.sizes = validate.sizes(sizes)
         self.L = L = len(self.sizes) - 1
         self.activations: list[Activation | None] = [None] + _per_layer(activation, L)
@@ -97,9 +100,10 @@ class Network:
                 f"(layer {L}) must use activation 'sigmoid', got {self.activations[L].name!r}. "
                 f"Use loss='quadratic' or 'mse' with other output activations.")
         Ws, bs = validate.parameters(weights, biases, self.sizes)
+        init_scale = validate.non_negative(init_scale, "init_scale")
         rng = np.random.default_rng(0 if seed is None else seed)
         if Ws is None:
-            Ws = [rng.standard_normal((self.sizes[l], self.sizes[l - 1]))
+            Ws = [init_scale * rng.standard_normal((self.sizes[l], self.sizes[l - 1]))
                   / np.sqrt(self.sizes[l - 1]) for l in range(1, L + 1)]
         if bs is None:
             bs = [np.zeros((self.sizes[l], 1)) for l in range(1, L + 1)]
@@ -153,26 +157,20 @@ class Network:
         X, Y = self._check_data(X, Y)
         return self._gradients(X, Y)
 
-    def _gradients(self, X: np.ndarray, Y: np.ndarray) -> Gradients:
-        L, W = self.L, self.W
+    def _gradients(self, X: np.ndarray, Y: np.ndarray, biases: bool = True) -> Gradients:
+        """Backpropagation on checked data; ``biases=False`` skips BP3 (``b[l]`` is then None),
+        for training that keeps the biases fixed."""
+        L, W, sigma = self.L, self.W, self.activations
         t = self._forward(X)
         z, a = t.z, t.a
-        m = X.shape[1]
         delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
-
-        sigma = self.activations[L]
-        if self.loss.name == "cross_entropy" and sigma.name == "sigmoid":
-            # BP1 with sigma'(z) = a (1 - a) cancelled against grad_a C = (a - y) / (a (1 - a)):
-            # the same quantity, exact even where the output has saturated at 0 or 1.
-            delta[L] = a[L] - Y
-        else:
-            delta[L] = self.loss.grad(a[L], Y) * sigma.df(z[L], a[L])          # BP1
+        delta[L] = bp1(self.loss, sigma[L], z[L], a[L], Y)
         for l in range(L, 0, -1):
             if l < L:
-                delta[l] = W[l + 1].T @ delta[l + 1]                          # BP2 ...
-                delta[l] *= self.activations[l].df(z[l], a[l])                # ... (.) sigma'(z^l)
-            db[l] = delta[l].sum(axis=1, keepdims=True) / m                   # BP3
-            dW[l] = (delta[l] @ a[l - 1].T) / m                               # BP4
+                delta[l] = bp2(W[l + 1], delta[l + 1], sigma[l], z[l], a[l])
+            if biases:
+                db[l] = bp3(delta[l])
+            dW[l] = bp4(delta[l], a[l - 1])
         return Gradients(delta, dW, db, self.loss.value(a[L], Y), t)
 
     # -- training --------------------------------------------------------------------------
@@ -206,6 +204,55 @@ class Network:
         acts = [s.name for s in self.activations[1:]]
         act = acts[0] if len(set(acts)) == 1 else acts
         return f"Network({self.sizes}, activation={act!r}, loss={self.loss.name!r})"
+
+
+# -- the four equations, one function each (Network.gradients calls them in this order) ------
+#
+# Every array has one column per sample: z, a and delta of layer l are (n_l, m).
+
+def bp1(loss: Loss, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
+        Y: np.ndarray) -> np.ndarray:
+    """BP1, the error of the output layer: delta^L = grad_a C (.) sigma'(z^L).
+
+    ``loss`` gives grad_a C (one column per sample) and ``sigma`` is the output layer's
+    activation. With the cross-entropy cost on a sigmoid output, grad_a C = (a - y) / (a (1 - a))
+    and sigma'(z) = a (1 - a) cancel: delta^L = a^L - y, the same quantity, exact even where the
+    output has saturated at 0 or 1 (chapter 4).
+    """
+    if loss.name == "cross_entropy" and sigma.name == "sigmoid":
+        return a_L - Y
+    delta = loss.grad(a_L, Y)
+    delta *= sigma.df(z_L, a_L)              # in place: grad returns a new array
+    return delta
+
+
+def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation, z: np.ndarray,
+        a: np.ndarray) -> np.ndarray:
+    """BP2, the error one layer back: delta^l = ((W^{l+1})^T delta^{l+1}) (.) sigma'(z^l).
+
+    ``W_next`` is W^{l+1}, ``delta_next`` is delta^{l+1}, and ``sigma``, ``z``, ``a`` are layer
+    l's activation, weighted input and output (sigma' may use a, which is cheaper).
+    """
+    delta = W_next.T @ delta_next
+    delta *= sigma.df(z, a)
+    return delta
+
+
+def bp3(delta: np.ndarray) -> np.ndarray:
+    """BP3, the bias gradient: dC/db^l_j = delta^l_j, averaged over the m samples.
+
+    ``delta`` is delta^l, shape (n_l, m); the result is a column (n_l, 1).
+    """
+    return delta.sum(axis=1, keepdims=True) / delta.shape[1]
+
+
+def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
+    """BP4, the weight gradient: dC/dw^l_jk = a^{l-1}_k delta^l_j, averaged over the samples.
+
+    As matrices, dC/dW^l = delta^l (a^{l-1})^T / m: ``delta`` is (n_l, m) and ``a_prev`` is
+    a^{l-1}, (n_{l-1}, m); the result has the shape of W^l, (n_l, n_{l-1}).
+    """
+    return (delta @ a_prev.T) / delta.shape[1]
 
 
 def _per_layer(activation, L: int) -> list[Activation]:

@@ -221,7 +221,10 @@ def _plain_log_axis(axis):
 
 def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True):
     """Plot the cost of one or more :class:`bpcore.History` (or :class:`bpcore.surface.Path`)
-    against the update number (``x="step"``) or the epoch (``x="epoch"``); log-scale cost."""
+    against the update number (``x="step"``), the epoch (``x="epoch"``) or the measured
+    training time of a History (``x="seconds"``); log-scale cost."""
+    if x not in ("step", "epoch", "seconds"):
+        raise ValueError(f"x: expected 'step', 'epoch' or 'seconds', got {x!r}")
     ax = _axes(ax, (5, 3.2))
     if not isinstance(histories, (list, tuple)):
         histories = [histories]
@@ -233,6 +236,8 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
         steps = np.arange(len(h.cost)) if steps is None else steps
         if x == "epoch":
             steps = steps * (h.epochs / max(h.updates, 1))
+        elif x == "seconds":
+            steps = h.seconds
         cost = np.minimum(np.asarray(h.cost, dtype=float), 1e200) if logy else h.cost
         ax.plot(steps, cost, lw=1.8, label=label, color=colour)
     if logy:
@@ -244,7 +249,7 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
         if costs.size:
             lo, hi = costs.min(), costs.max()
             ax.set_ylim(lo / 1.5, min(hi * 1.5, 1e200))
-    ax.set_xlabel("update" if x == "step" else "epoch")
+    ax.set_xlabel({"step": "update", "epoch": "epoch", "seconds": "training time (s)"}[x])
     ax.set_ylabel("cost C")
     if any(labels):
         ax.legend(loc="best", fontsize=9)

@@ -13,6 +13,8 @@ learning rate; the network is left with the last parameters whose cost was finit
 """
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,23 +41,61 @@ class History:
     cost:        C on the whole training set (X, Y) before update ``step[i]``; the last entry is
                  the cost after the last update.
     step:        the update index of each cost entry (0 = before any update).
+    seconds:     training time (wall clock, seconds) spent before update ``step[i]``, not
+                 counting the time taken to evaluate the recorded costs themselves. It is
+                 measured, so it changes from run to run and machine to machine.
     lr, batch_size, updates, epochs: what was run (``epochs`` = passes over the data).
+    updates_per_epoch: updates in one pass over the data (1 for full batch, m for SGD).
     """
 
     cost: np.ndarray
     step: np.ndarray
+    seconds: np.ndarray
     lr: float
     batch_size: int
     updates: int
     epochs: float
+    updates_per_epoch: int
 
     @property
     def final_cost(self) -> float:
         return float(self.cost[-1])
 
+    @property
+    def epoch(self) -> np.ndarray:
+        """Passes over the data made before each recorded cost: ``step / updates_per_epoch``."""
+        return self.step / self.updates_per_epoch
+
     def __repr__(self) -> str:
         return (f"History({self.updates} updates, lr={self.lr:g}, batch_size={self.batch_size}, "
                 f"cost {self.cost[0]:.6g} -> {self.cost[-1]:.6g})")
+
+
+def batches(X, Y, batch_size=None, rng=None):
+    """One epoch of (X_batch, Y_batch) pairs that together hold every sample once.
+
+    X, Y:        inputs (n_0, m) and targets (n_L, m), one sample per column.
+    batch_size:  None (or >= m) gives one batch, the whole data in its order: full-batch
+                 gradient descent. Otherwise the columns are shuffled and cut into batches of
+                 ``batch_size`` columns; the last batch of the epoch may be smaller.
+    rng:         a ``numpy.random.Generator`` or a seed (None means 0) that shuffles. :func:`train` seeds one
+                 Generator and calls this once per epoch with it, so that every epoch has a new
+                 order; do the same to get exactly its batches.
+    """
+    X, Y = np.asarray(X), np.asarray(Y)
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X, Y: expected 2-d arrays with one sample per column and the same "
+                         f"number of columns, got shapes {X.shape} and {Y.shape}")
+    m = X.shape[1]
+    if batch_size is not None:
+        batch_size = validate.positive_int(batch_size, "batch_size")
+    if batch_size is None or batch_size >= m:
+        yield X, Y
+        return
+    order = np.random.default_rng(0 if rng is None else rng).permutation(m)
+    for start in range(0, m, batch_size):
+        idx = order[start:start + batch_size]
+        yield X[:, idx], Y[:, idx]
 
 
 def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=True,
@@ -71,7 +111,8 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
     seed:          seed of the shuffling for SGD and mini-batches (None means 0).
     record_every:  record the cost on the whole data every this many updates (always before the
                    first and after the last). With full batches recording is free; with
-                   mini-batches each record costs a forward pass over all the data.
+                   mini-batches each record costs a forward pass over all the data (not counted
+                   in ``History.seconds``).
     """
     # Check everything before changing anything.
     X, Y = net._check_data(X, Y)
@@ -87,49 +128,58 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
     if batch_size is None:
         batch_size = m
     batch_size = min(validate.positive_int(batch_size, "batch_size"), m)
-    batches_per_epoch = -(-m // batch_size)
+    per_epoch = -(-m // batch_size)
     if (steps is None) == (epochs is None):
         raise TypeError("train: give exactly one of steps= (number of updates) or epochs= "
                         f"(passes over the data), got steps={steps!r}, epochs={epochs!r}")
     if steps is not None:
         updates = validate.positive_int(steps, "steps")
     else:
-        updates = validate.positive_int(epochs, "epochs") * batches_per_epoch
+        updates = validate.positive_int(epochs, "epochs") * per_epoch
     record_every = validate.positive_int(record_every, "record_every")
 
     full_batch = batch_size == m
     rng = np.random.default_rng(0 if seed is None else seed)
-    costs, recorded_at = [], []
+    costs, recorded_at, seconds = [], [], []
+
+    def history(done):
+        return History(np.array(costs, dtype=float), np.array(recorded_at, dtype=int),
+                       np.array(seconds) - (seconds[0] if seconds else 0.0), lr, batch_size,
+                       done, done / per_epoch, per_epoch)
 
     def diverged(step, cost):
-        history = _history(costs, recorded_at, lr, batch_size, step, batches_per_epoch)
         last = f"{costs[-1]:.6g}" if costs else "none"
         return TrainingDiverged(
             f"training diverged with learning rate lr={lr:g}: the cost became {cost} before "
             f"update {step} of {updates}. The network keeps its last parameters with a finite "
             f"cost (C = {last}). Try a smaller learning rate, such as lr={lr / 10:g}.",
-            lr, step, history)
+            lr, step, history(step))
 
+    def epochs_of_batches():
+        while True:
+            yield from batches(X, Y, batch_size, rng)
+
+    stream = epochs_of_batches()
     W_prev, b_prev = list(net.W), list(net.b)
+    start, recording = time.perf_counter(), 0.0     # recording: time spent on recorded costs
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step in range(updates):
-            if full_batch:
-                g = net._gradients(X, Y)
-                cost_all = g.cost
-            else:
-                k = step % batches_per_epoch
-                if k == 0:                       # a new epoch: a new order
-                    order = rng.permutation(m)
-                idx = order[k * batch_size:(k + 1) * batch_size]
-                g = net._gradients(X[:, idx], Y[:, idx])
-                cost_all = None
-                if step % record_every == 0:
-                    cost_all = net.loss.value(net._forward(X).output, Y)
-            if not np.isfinite(g.cost) or (cost_all is not None and not np.isfinite(cost_all)):
+            X_batch, Y_batch = (X, Y) if full_batch else next(stream)
+            record = step % record_every == 0
+            if record:
+                seconds.append(time.perf_counter() - start - recording)
+            g = net._gradients(X_batch, Y_batch, biases=train_biases)
+            cost = g.cost                       # on this batch (the whole data if full batch)
+            if record and not full_batch:
+                t0 = time.perf_counter()
+                cost = net.loss.value(net._forward(X).output, Y)
+                recording += time.perf_counter() - t0
+            if not (math.isfinite(g.cost) and math.isfinite(cost)):
                 net.W[:], net.b[:] = W_prev, b_prev
-                raise diverged(step, g.cost if cost_all is None else cost_all)
-            if step % record_every == 0:
-                costs.append(cost_all)
+                seconds[len(costs):] = []
+                raise diverged(step, cost if math.isfinite(g.cost) else g.cost)
+            if record:
+                costs.append(cost)
                 recorded_at.append(step)
             # Keep the parameters that gave a finite cost; the update makes new arrays.
             W_prev, b_prev = list(net.W), list(net.b)
@@ -137,15 +187,12 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
                 net.W[l] = net.W[l] - lr * g.W[l]
                 if train_biases:
                     net.b[l] = net.b[l] - lr * g.b[l]
+        seconds.append(time.perf_counter() - start - recording)
         final = net.loss.value(net._forward(X).output, Y)
-        if not np.isfinite(final):
+        if not math.isfinite(final):
             net.W[:], net.b[:] = W_prev, b_prev
+            seconds.pop()
             raise diverged(updates, final)
     costs.append(final)
     recorded_at.append(updates)
-    return _history(costs, recorded_at, lr, batch_size, updates, batches_per_epoch)
-
-
-def _history(costs, recorded_at, lr, batch_size, updates, batches_per_epoch) -> History:
-    return History(np.array(costs, dtype=float), np.array(recorded_at, dtype=int), lr,
-                   batch_size, updates, updates / batches_per_epoch)
+    return history(updates)

@@ -50,6 +50,15 @@ def learning_rate(value, argument: str = "lr") -> float:
     return float(value)
 
 
+def non_negative(value, argument: str) -> float:
+    """Check a finite real number >= 0 (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{argument}: expected a number >= 0, got {_describe(value)}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{argument}: expected a finite number >= 0, got {value}")
+    return float(value)
+
+
 def float_array(value, argument: str) -> np.ndarray:
     """Convert to a float64 array; refuse what is not numeric and what is not finite."""
     try:

@@ -132,3 +132,122 @@ def test_training_is_deterministic_across_runs():
     ha = a.train(X, Y, lr=0.2, epochs=3, batch_size=7)
     hb = b.train(X, Y, lr=0.2, epochs=3, batch_size=7)
     np.testing.assert_array_equal(ha.cost, hb.cost)
+
+
+# -- the pieces chapter 7 puts together: batches, bp1..bp4, History.seconds, init_scale --------
+
+def test_ten_lines_of_batches_and_bp1_to_bp4_are_exactly_network_train():
+    """The recap of chapter 7: a loop over ``batches`` with bp1..bp4 and the update gives the
+    very same parameters as ``Network.train`` with the same seed (bit for bit)."""
+    from bpcore import batches, bp1, bp2, bp3, bp4
+    X, Y = data.regression(90, seed=3)
+    sizes, acts = [3, 6, 4, 1], ["sigmoid", "tanh", "identity"]
+    net, same = Network(sizes, acts, "mse", seed=4), Network(sizes, acts, "mse", seed=4)
+    L, lr, rng = net.L, 0.05, np.random.default_rng(7)
+    for _ in range(3):
+        for X_b, Y_b in batches(X, Y, 16, rng):
+            t = net.forward(X_b)
+            delta = {L: bp1(net.loss, net.activations[L], t.z[L], t.a[L], Y_b)}
+            for l in range(L - 1, 0, -1):
+                delta[l] = bp2(net.W[l + 1], delta[l + 1], net.activations[l], t.z[l], t.a[l])
+            for l in range(1, L + 1):
+                net.W[l] = net.W[l] - lr * bp4(delta[l], t.a[l - 1])
+                net.b[l] = net.b[l] - lr * bp3(delta[l])
+    history = same.train(X, Y, lr=lr, epochs=3, batch_size=16, seed=7)
+    assert history.updates == 3 * 6
+    for l in range(1, L + 1):
+        assert np.array_equal(net.W[l], same.W[l]) and np.array_equal(net.b[l], same.b[l])
+    assert not np.array_equal(net.W[1], Network(sizes, acts, "mse", seed=4).W[1])
+
+
+def test_batches_cover_every_sample_once_keep_pairs_and_are_seeded():
+    from bpcore import batches
+    X = np.vstack([np.arange(23.0), -np.arange(23.0)])
+    Y = (10 * np.arange(23.0)).reshape(1, 23)
+    epoch = list(batches(X, Y, 5, np.random.default_rng(1)))
+    assert [b[0].shape[1] for b in epoch] == [5, 5, 5, 5, 3]
+    seen = np.concatenate([b[0][0] for b in epoch])
+    assert sorted(seen) == list(range(23)) and list(seen) != list(range(23))   # shuffled
+    for X_b, Y_b in epoch:
+        assert np.array_equal(Y_b[0], 10 * X_b[0]) and np.array_equal(X_b[1], -X_b[0])
+    again = list(batches(X, Y, 5, np.random.default_rng(1)))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(epoch, again))
+    (whole, whole_Y), = batches(X, Y, None)          # full batch: the data as it is
+    assert whole is X and whole_Y is Y
+    with pytest.raises(ValueError, match="batch_size"):
+        list(batches(X, Y, 0))
+    with pytest.raises(ValueError, match="same number of columns"):
+        list(batches(X, Y.T, 5))
+
+
+def test_bp1_to_bp4_are_the_pieces_of_gradients():
+    from bpcore import bp1, bp2, bp3, bp4
+    rng = np.random.default_rng(0)
+    net = Network([2, 5, 3], ["relu", "sigmoid"], "quadratic", seed=1,
+                  biases=[rng.standard_normal(5), rng.standard_normal(3)])
+    X, Y = rng.standard_normal((2, 7)), rng.uniform(0, 1, (3, 7))
+    g = net.gradients(X, Y)
+    t = g.trace
+    d2 = bp1(net.loss, net.activations[2], t.z[2], t.a[2], Y)
+    d1 = bp2(net.W[2], d2, net.activations[1], t.z[1], t.a[1])
+    assert np.array_equal(d2, g.delta[2]) and np.array_equal(d1, g.delta[1])
+    assert np.allclose(d2, (t.a[2] - Y) * t.a[2] * (1 - t.a[2]))            # BP1 by hand
+    assert np.allclose(d1, (net.W[2].T @ d2) * (t.z[1] > 0))                 # BP2 by hand
+    assert np.allclose(bp3(d1), d1.mean(axis=1, keepdims=True))              # BP3
+    assert np.allclose(bp4(d1, X), sum(np.outer(d1[:, x], X[:, x]) for x in range(7)) / 7)
+
+
+def test_history_measures_training_time_and_epochs():
+    X, Y = data.moons(60, seed=0)
+    net = Network([2, 4, 2], ["tanh", "sigmoid"], "cross_entropy", seed=0)
+    h = net.train(X, Y, lr=0.5, epochs=4, batch_size=8, record_every=8)
+    assert len(h.seconds) == len(h.cost) == len(h.step)
+    assert h.seconds[0] == 0.0 and np.all(np.diff(h.seconds) >= 0) and h.seconds[-1] > 0
+    assert h.updates_per_epoch == 8 and h.updates == 32
+    assert np.array_equal(h.epoch, h.step / 8) and h.epoch[-1] == 4.0
+
+
+def test_diverged_history_has_one_time_per_cost():
+    X, Y = data.regression(50, seed=0)
+    net = Network([3, 8, 1], ["relu", "identity"], "mse", seed=0)
+    with pytest.raises(TrainingDiverged) as err:
+        net.train(X, Y, lr=50.0, steps=1000)
+    h = err.value.history
+    assert len(h.seconds) == len(h.cost) == len(h.step)
+
+
+def test_init_scale_scales_the_random_start_and_zero_starts_at_zero():
+    sizes = [3, 30, 10, 1]
+    base, big = Network(sizes, seed=5), Network(sizes, seed=5, init_scale=10)
+    zero = Network(sizes, seed=5, init_scale=0)
+    for l in range(1, 4):
+        assert np.allclose(big.W[l], 10 * base.W[l])
+        assert not np.any(zero.W[l]) and not np.any(zero.b[l])
+    wide = Network([400, 300], seed=0)
+    assert abs(wide.W[1].std() * np.sqrt(400) - 1) < 0.02        # N(0, 1/n_{l-1})
+    with pytest.raises(ValueError, match="init_scale"):
+        Network(sizes, init_scale=-1)
+    with pytest.raises(TypeError, match="init_scale"):
+        Network(sizes, init_scale=True)
+
+
+def test_a_zero_start_with_a_relu_layer_only_learns_the_output_bias():
+    """Chapter 7's claim: z = 0 in the ReLU layer stops every error there (ReLU'(0) = 0)."""
+    X, Y = data.regression(50, seed=0)
+    net = Network([3, 5, 3, 1], ["sigmoid", "relu", "identity"], "mse", init_scale=0)
+    net.train(X, Y, lr=0.1, steps=300)
+    for l in range(1, 4):
+        assert not np.any(net.W[l])
+    assert not np.any(net.b[1]) and not np.any(net.b[2])
+    assert abs(net.b[3][0, 0] - Y.mean()) < 1e-3
+
+
+def test_equal_weights_stay_equal_through_training():
+    X, Y = data.regression(50, seed=0)
+    sizes = [3, 6, 4, 1]
+    net = Network(sizes, ["sigmoid", "tanh", "identity"], "mse",
+                  weights=[np.full((sizes[l], sizes[l - 1]), 0.1) for l in range(1, 4)])
+    net.train(X, Y, lr=0.1, epochs=5, batch_size=10)
+    for l in (1, 2):
+        assert np.allclose(net.W[l], net.W[l][0]) and np.allclose(net.b[l], net.b[l][0])
+    assert not np.allclose(net.W[1], 0.1)                          # yet it did learn
