@@ -3,13 +3,17 @@
     from bpcore import questions
     q1, q2 = questions.chapter(1)
 
-Chapters 1-6 have two or three exercises each: a function to write (``layer_forward``,
-``dE_dw5``, ``output_delta``, ``sigmoid_prime``, ...) or a value to set (``lr_that_converges``,
-``xor_weights``). Every checker compares the reader's answer with what ``bpcore`` computes on
-fresh seeded data (never on numbers printed in the chapter), or runs ``bpcore`` with the answer
-(gradient descent with the reader's learning rate, a network with the reader's weights). The
-derivative exercises are also held against finite differences, so an answer that happens to
-match one case still has to be a derivative, and a wrong one "fails the gradient check".
+Chapters 1-7 have two or three exercises each: a function to write (``layer_forward``,
+``dE_dw5``, ``output_delta``, ``sigmoid_prime``, ``minibatches``, ...) or a value to set
+(``lr_that_converges``, ``xor_weights``). Every checker compares the reader's answer with what
+``bpcore`` computes on fresh seeded data (never on numbers printed in the chapter), or runs
+``bpcore`` with the answer (gradient descent with the reader's learning rate, a network with the
+reader's weights). The derivative exercises are also held against finite differences, so an
+answer that happens to match one case still has to be a derivative, and a wrong one "fails the
+gradient check".
+Chapter 7's answers are random (a shuffle, an initialisation), so their checkers test properties
+instead: every sample once per epoch with X and Y still paired, weights with the right shapes and
+spread, and both drawn from the reader's ``rng``.
 Each exercise's solution is a plain function (or value) below; the tests run every checker on
 it and on a known-wrong answer.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -466,6 +471,285 @@ def _check_xor_weights(answer):
     return None
 
 
+# == Chapter 7: training in practice =============================================================
+
+def _minibatches_solution(X, Y, batch_size, rng):
+    m = X.shape[1]
+    order = rng.permutation(m)       # shuffle the m columns once
+    pairs = []
+    for start in range(0, m, batch_size):
+        idx = order[start:start + batch_size]   # the last may be short
+        # the same idx for X and Y: every x stays with its y
+        pairs.append((X[:, idx], Y[:, idx]))
+    return pairs
+
+
+# (m, batch_size, seed): m a multiple of batch_size and not, single samples, one batch.
+_EPOCH_CASES = [(23, 5, 71), (20, 4, 72), (7, 1, 73), (6, 10, 74), (8, 8, 75)]
+
+
+def _epoch_data(m, seed):
+    """Inputs X (3, m) and targets Y (2, m) for one epoch. Every entry lies between 0.1 and 0.9
+    and the entries of a row all differ, so a column's first entry tells which sample it is."""
+    r = _rng(seed)
+    return r.uniform(0.1, 0.9, size=(3, m)), r.uniform(0.1, 0.9, size=(2, m))
+
+
+def _epoch_of(got, X, Y, what):
+    """The reader's epoch as (x_ids, y_ids): for each batch, which samples (columns of X, and
+    of Y) it holds, in order; or a message saying why it is not a list of such batches."""
+    if isinstance(got, Iterator):
+        return (f"{what}: it returns {type(got).__name__}, an iterator; return a list of "
+                f"(X_batch, Y_batch) pairs (wrap it in list(...))")
+    if not isinstance(got, (list, tuple)):
+        return f"{what}: expected a list of (X_batch, Y_batch) pairs, got {type(got).__name__}"
+    if not got:
+        return f"{what}: expected a list of (X_batch, Y_batch) pairs, got an empty list"
+    ids = ([], [])
+    for i, pair in enumerate(got, start=1):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            kind = (f"{len(pair)} items" if isinstance(pair, (tuple, list))
+                    else type(pair).__name__)
+            return (f"{what}: expected every batch to be a pair (X_batch, Y_batch), batch {i} "
+                    f"is {kind}")
+        for part, value, data_, out in (("X_batch", pair[0], X, ids[0]),
+                                        ("Y_batch", pair[1], Y, ids[1])):
+            label = f"{what}, {part} of batch {i}"
+            try:
+                arr = _as_numbers(value, label)
+            except AssertionError as e:
+                return str(e)
+            n = data_.shape[0]
+            if arr.ndim != 2:
+                tip = (" (indexing with a single integer drops the column axis: index with an "
+                       "array or a slice, X[:, idx])" if arr.ndim == 1 else "")
+                return (f"{label}: expected a 2-d array with {n} rows and one column per "
+                        f"sample, got shape {arr.shape}{tip}")
+            if arr.shape[0] != n:
+                if arr.shape[1] == n:
+                    return (f"{label}: shape {arr.shape} looks transposed. In this book "
+                            f"samples are columns, so a batch has {n} rows and one column per "
+                            f"sample: take columns, X[:, idx]")
+                return (f"{label}: expected {n} rows, got shape {arr.shape}. Samples are "
+                        f"columns: shuffle and cut the columns, X[:, idx], not the rows")
+            if not np.all(np.isfinite(arr)):
+                return f"{label}: it contains NaN or inf"
+            where = {v: j for j, v in enumerate(data_[0])}
+            cols = [where.get(v) for v in arr[0]]
+            if None in cols or not np.array_equal(arr, data_[:, cols]):
+                return (f"{label}: its columns are not columns of {part[0]} as given: keep "
+                        f"every sample's column whole and unchanged")
+            out.append(np.array(cols, dtype=int))
+    return ids
+
+
+def _epoch_problem(x_ids, y_ids, m, batch_size, what):
+    """What is wrong with a well-formed epoch (its batches as lists of sample indices)."""
+    sizes = [len(ix) for ix in x_ids]
+    if len(sizes) != -(-m // batch_size):
+        if m % batch_size and len(sizes) == m // batch_size and set(sizes) == {batch_size}:
+            return (f"{what}: it drops the last partial batch: the samples left over after the "
+                    f"full batches form one more, smaller batch, so that every sample is used "
+                    f"once per epoch")
+        return (f"{what}: expected ceil(m / batch_size) batches, got {len(sizes)}: cut the "
+                f"shuffled columns into consecutive batches of batch_size columns (the last "
+                f"may be smaller)")
+    for i, size in enumerate(sizes[:-1], start=1):
+        if size != batch_size:
+            return (f"{what}: batch {i} has {size} columns; every batch but the last should "
+                    f"have batch_size columns")
+    if sizes[-1] > batch_size:
+        return f"{what}: the last batch has more than batch_size columns"
+    for i, (ix, iy) in enumerate(zip(x_ids, y_ids), start=1):
+        if not np.array_equal(ix, iy):
+            return (f"{what}: X and Y are no longer paired: in batch {i} a column of X_batch "
+                    f"and the same column of Y_batch come from different samples. Were X and "
+                    f"Y shuffled separately, with two permutations? Draw one permutation and "
+                    f"index both X and Y with it")
+    order = np.concatenate(x_ids)
+    counts = np.bincount(order, minlength=m)
+    if np.any(counts != 1):
+        return (f"{what}: every sample should appear exactly once per epoch, but "
+                f"{int(np.sum(counts > 1))} appear more than once and {int(np.sum(counts == 0))} "
+                f"never: shuffle with a permutation of the m columns (drawing sample indices "
+                f"at random, with replacement, repeats some and misses others)")
+    if batch_size < m and m >= 20:      # a real shuffle of 20 is never the same order twice
+        if np.array_equal(order, np.arange(m)):
+            return (f"{what}: the samples are not shuffled: the batches take the columns in "
+                    f"their original order. Shuffle the columns once with rng (a permutation) "
+                    f"before cutting")
+        if batch_size > 1 and all(ix.min() % batch_size == 0 and np.array_equal(
+                np.sort(ix), np.arange(ix.min(), ix.min() + len(ix))) for ix in x_ids):
+            return (f"{what}: the samples are not shuffled across batches: every batch holds "
+                    f"the same block of consecutive columns it would hold unshuffled. Shuffle "
+                    f"the columns themselves, then cut, not just the batches")
+    return None
+
+
+@_quiet
+def _check_minibatches(f):
+    for m, size, seed in _EPOCH_CASES:
+        X, Y = _epoch_data(m, seed)
+        what = f"minibatches(X, Y, batch_size={size}, rng) with m = {m} samples"
+        epoch = _epoch_of(call(f, X, Y, size, _rng(seed), name="minibatches"), X, Y, what)
+        if isinstance(epoch, str):
+            return epoch
+        problem = _epoch_problem(*epoch, m, size, what)
+        if problem:
+            return problem
+    # The shuffle must come from rng: the same seed gives the same epoch, another seed another.
+    m, size, seed = _EPOCH_CASES[0]
+    X, Y = _epoch_data(m, seed)
+    what = f"minibatches(X, Y, batch_size={size}, rng) with m = {m} samples"
+    orders = []
+    for s in (seed, seed, seed + 100):
+        epoch = _epoch_of(call(f, X, Y, size, _rng(s), name="minibatches"), X, Y, what)
+        if isinstance(epoch, str):
+            return epoch
+        orders.append(np.concatenate(epoch[0]))
+    if not np.array_equal(orders[0], orders[1]):
+        return (f"{what}: two Generators with the same seed gave different batches, so it "
+                f"ignores rng (np.random's own functions, such as np.random.permutation, do "
+                f"not use it): shuffle with rng itself, rng.permutation(m)")
+    if np.array_equal(orders[0], orders[2]):
+        return (f"{what}: Generators with different seeds gave the same batches, so it ignores "
+                f"rng (a fixed seed?): shuffle with the rng passed in, rng.permutation(m)")
+    return None
+
+
+def _init_weights_solution(sizes, rng):
+    Ws = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        # entries N(0, 1), scaled to variance 1/n_in
+        W = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+        Ws.append(W)     # W^l is (n_l, n_{l-1})
+    return Ws
+
+
+# (sizes, seed): wide layers, whose many weights show their distribution, and small networks.
+_INIT_CASES = [([400, 300, 200, 100], 76), ([2, 3, 1], 77), ([5, 1, 4], 78)]
+_INIT_STATS_FROM = 10_000       # layers with this many weights are tested statistically
+_INIT_RTOL = 0.05               # standard deviation within 5% of 1/sqrt(n_{l-1})
+
+
+def _weights_of(got, sizes, what):
+    """The reader's weights as float arrays of the right shapes, or a message."""
+    L = len(sizes) - 1
+    if not isinstance(got, (list, tuple)):
+        return f"{what}: expected a list [W^1, ..., W^L] of {L} arrays, got {type(got).__name__}"
+    if len(got) != L:
+        tip = (": the input layer has no weights, so the list starts with W^1"
+               if len(got) == L + 1 else "")
+        return f"{what}: expected {L} arrays [W^1, ..., W^L], one per layer, got {len(got)}{tip}"
+    Ws = []
+    for l, value in enumerate(got, start=1):
+        try:
+            W = _as_numbers(value, f"{what}, W^{l}")
+        except AssertionError as e:
+            return str(e)
+        n_in, n_out = sizes[l - 1], sizes[l]
+        if W.shape != (n_out, n_in):
+            if W.shape == (n_in, n_out):
+                return (f"{what}: W^{l} is transposed: W^l has shape (n_l, n_{{l-1}}) = "
+                        f"{(n_out, n_in)}, one row per unit of layer {l} and one column per "
+                        f"input, so that W^l a^(l-1) works; got {W.shape}")
+            return (f"{what}: W^{l} should have shape (n_l, n_{{l-1}}) = {(n_out, n_in)}, got "
+                    f"{W.shape}")
+        if not np.all(np.isfinite(W)):
+            return f"{what}: W^{l} contains NaN or inf"
+        Ws.append(W)
+    return Ws
+
+
+def _normal_tails(W):
+    """Does W look drawn from a normal distribution? Its excess kurtosis is near 0 (a uniform
+    distribution's is -1.2; with 10,000 draws a normal one's is 0 +- 0.05)."""
+    centred = W - W.mean()
+    kurtosis = np.mean(centred ** 4) / np.mean(centred ** 2) ** 2 - 3
+    return bool(abs(kurtosis) <= 0.3)
+
+
+def _layer_problem(W, l, n_in, n_out, what):
+    """What is wrong with the weights W^l of a layer (shape and finiteness already checked)."""
+    if n_out > 1 and len(np.unique(W, axis=0)) < n_out:
+        return (f"{what}: rows of W^{l} repeat (all zeros? a constant?): units of layer {l} "
+                f"with the same weights compute the same output, get the same delta and the "
+                f"same update, so they stay copies of each other and learn the same thing. "
+                f"Draw the weights at random to break this symmetry")
+    if W.size > 1 and np.unique(W).size < 0.9 * W.size:
+        return (f"{what}: W^{l} repeats the same values: draw every weight independently at "
+                f"random")
+    if W.size < _INIT_STATS_FROM:
+        return None
+    spread, mean = float(np.std(W)), float(np.mean(W))
+    target = 1 / np.sqrt(n_in)
+    normal = "" if _normal_tails(W) else (
+        "; also, they do not look normally distributed: draw from a normal distribution")
+    if not abs(mean) <= 0.05 * max(target, spread):     # 5 standard errors of the mean
+        return (f"{what}: the entries of W^{l} are not centred on 0: draw them from "
+                f"N(0, 1/n_{{l-1}}), whose mean is 0{normal}")
+
+    def near(value):
+        return abs(spread / value - 1) <= _INIT_RTOL
+
+    if near(target):
+        if normal:
+            return (f"{what}: the entries of W^{l} have the right spread but do not look "
+                    f"normally distributed (a uniform distribution, say, has no tails): draw "
+                    f"from a normal distribution, e.g. rng.standard_normal")
+        return None
+    if near(1.0):
+        problem = (f"the entries of W^{l} are too large by about sqrt(n_{{l-1}}): they are "
+                   f"not scaled, so z = W a adds up n_{{l-1}} terms of size 1 and sigmoid "
+                   f"units saturate. Divide N(0, 1) draws by sqrt(n_{{l-1}})")
+    elif near(1 / n_in):
+        problem = (f"the entries of W^{l} are too small: divided by n_{{l-1}} instead of its "
+                   f"square root (the variance is 1/n_{{l-1}}, so the standard deviation "
+                   f"is 1/sqrt(n_{{l-1}}))")
+    elif near(1 / np.sqrt(n_out)):
+        problem = (f"W^{l} is scaled by the width of layer {l}, n_l: scale by the number of "
+                   f"inputs of each unit, n_{{l-1}}")
+    else:
+        size = "large" if spread > target else "small"
+        problem = (f"the spread of W^{l} is wrong (too {size}): its entries should have "
+                   f"variance 1/n_{{l-1}}, a standard deviation of 1/sqrt(n_{{l-1}})")
+    return f"{what}: {problem}{normal}"
+
+
+@_quiet
+def _check_init_weights(f):
+    for sizes, seed in _INIT_CASES:
+        what = f"init_weights({sizes}, rng)"
+        Ws = _weights_of(call(f, list(sizes), _rng(seed), name="init_weights"), sizes, what)
+        if isinstance(Ws, str):
+            return Ws
+        for l, W in enumerate(Ws, start=1):
+            problem = _layer_problem(W, l, sizes[l - 1], sizes[l], what)
+            if problem:
+                return problem
+    # The weights must come from rng: the same seed gives the same ones, another seed others.
+    sizes, seed = _INIT_CASES[1]
+    what = f"init_weights({sizes}, rng)"
+    drawn = []
+    for s in (seed, seed, seed + 100):
+        Ws = _weights_of(call(f, list(sizes), _rng(s), name="init_weights"), sizes, what)
+        if isinstance(Ws, str):
+            return Ws
+        drawn.append(Ws)
+
+    def same(A, B):
+        return all(np.array_equal(a, b) for a, b in zip(A, B))
+
+    if not same(drawn[0], drawn[1]):
+        return (f"{what}: two Generators with the same seed gave different weights, so it "
+                f"ignores rng (np.random's own functions, such as np.random.randn, do not use "
+                f"it): draw with rng itself, e.g. rng.standard_normal")
+    if same(drawn[0], drawn[2]):
+        return (f"{what}: Generators with different seeds gave the same weights, so it ignores "
+                f"rng (a fixed seed?): draw with the rng passed in, e.g. rng.standard_normal")
+    return None
+
+
 _CHAPTERS = {
     1: [
         Exercise(
@@ -593,6 +877,30 @@ _CHAPTERS = {
             "(each is a line that cuts off one or three corners); the output unit then fires "
             "when the first is on and the second off.",
             _XOR_SOLUTION),
+    ],
+    7: [
+        Exercise(
+            "Exercise 7.1", "minibatches",
+            "Write `minibatches(X, Y, batch_size, rng)` returning one epoch of mini-batches: a "
+            "list of pairs `(X_batch, Y_batch)`. Shuffle the m columns of X (n_0, m) and Y "
+            "(n_L, m) once with the numpy Generator `rng`, then cut them into consecutive "
+            "batches of `batch_size` columns (the last may be smaller).",
+            _check_minibatches,
+            "`rng.permutation(m)` is a shuffled order of the column indices 0..m-1. Fancy "
+            "indexing `X[:, idx]` takes those columns; use the same `idx` for Y so that every "
+            "x keeps its y. Slices of the order, `start:start + batch_size`, give the batches, "
+            "and a slice past the end is just shorter.",
+            _minibatches_solution),
+        Exercise(
+            "Exercise 7.2", "init_weights",
+            "Write `init_weights(sizes, rng)` returning the list `[W^1, ..., W^L]` of starting "
+            "weights for layer widths `sizes = [n_0, ..., n_L]`: W^l has shape (n_l, n_{l-1}) "
+            "and entries drawn from N(0, 1/n_{l-1}) with the numpy Generator `rng`.",
+            _check_init_weights,
+            "`rng.standard_normal(shape)` draws N(0, 1) entries. N(0, 1/n) has variance 1/n, "
+            "so its standard deviation is 1/sqrt(n): scale the draws by that. Walk over the "
+            "layers with `zip(sizes[:-1], sizes[1:])`, which gives (n_{l-1}, n_l) pairs.",
+            _init_weights_solution),
     ],
 }
 
