@@ -107,6 +107,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_symbolic.py
 	$(BIN)/python benchmarks/bench_explore.py
+	$(BIN)/python benchmarks/bench_build.py
 
 # Re-pin every indirect dependency after a change to requirements*.txt.
 constraints: $(STAMP)
