@@ -25,9 +25,18 @@ to the cost is a term), so this module is for small networks: 2-2-2 in well unde
 2-4-4-2 in seconds. Two naming schemes: ``names="book"`` (w^l_{jk}, b^l_j, z^l_j, a^l_j, x_k,
 y_j, C) and, for the 2-2-2 worked example of seed 000, ``names="worked"`` (w_1..w_8, one bias
 b_1 shared by the hidden layer and b_2 by the outputs, net_h1, out_o1, i_1, target_o1, E).
+
+A piecewise activation (ReLU, leaky ReLU, step) enters the composed formulas whole, as a named
+function such as ``relu(b^1_1 + w^1_11 x_1)``, not as its ``Piecewise``. sympy rewrites a
+Piecewise inside another Piecewise's condition (the ReLU of a sum of ReLUs: is z^2_1 > 0?) as
+one branch per combination of the inner branches, so the formulas of a deep ReLU network grew
+exponentially: a 3-3-3-3 ReLU network took minutes to build and differentiate. The named
+function's value and derivative are still the activation's formula and sympy's derivative of it
+(see ``_named_function``), and sympy still applies the chain rule to the whole cost.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from dataclasses import dataclass
@@ -131,6 +140,40 @@ def _compose(w, b, a_start, sigmas, start=0):
     return z, a
 
 
+@functools.lru_cache(maxsize=None)
+def _named_function(name, formula):
+    """sigma(z) = ``formula(z)`` as a sympy function called ``name``, kept whole in formulas.
+
+    For numbers it evaluates to the formula, and its derivative is sympy's derivative of the
+    formula, sigma'(z) = d formula(t)/dt at t = z: for ReLU, Piecewise((1, z > 0), (0, True)).
+    ``numpy`` is the formula lambdified, for the lambdified gradients.
+    """
+    t = sp.Dummy("t", real=True)
+    value = formula(t)
+    slope = sp.diff(value, t)
+
+    def value_at(cls, z):                   # sympy's Function.eval: None keeps sigma(z) whole
+        if z.is_number:
+            return value.xreplace({t: z})
+
+    def derivative(self, argindex=1):       # sympy's Function.fdiff, used by its chain rule
+        return slope.xreplace({t: self.args[0]})
+
+    return type(name, (sp.Function,), {
+        "nargs": 1, "eval": classmethod(value_at), "fdiff": derivative,
+        "numpy": staticmethod(sp.lambdify(t, value, modules=[{"select": _select}, "numpy"])),
+        "__doc__": f"The activation {name} as one sympy function (see _named_function)."})
+
+
+def _in_formulas(activation):
+    """How an activation is written inside the composed formulas: its sympy formula, or, if
+    that is piecewise, a named function (see the module's docstring)."""
+    t = sp.Dummy("t", real=True)
+    if activation.sympy(t).has(sp.Piecewise):
+        return _named_function(activation.name, activation.sympy)
+    return activation.sympy
+
+
 class SymbolicNetwork:
     """A small fully connected network as sympy formulas.
 
@@ -139,7 +182,8 @@ class SymbolicNetwork:
 
     Attributes (lists indexed by layer l = 0..L like the network's, entries by neuron j from 0):
     ``x``, ``y``: input and target symbols; ``z_sym[l][j]``, ``a_sym[l][j]``: symbols standing
-    for z^l_j and a^l_j; ``z[l][j]``, ``a[l][j]``: the formulas of the parameters and x;
+    for z^l_j and a^l_j; ``z[l][j]``, ``a[l][j]``: the formulas of the parameters and x (a
+    piecewise activation as a named function, see the module's docstring);
     ``cost``: C for one sample x, a formula of parameters, x and y; ``params``: every
     :class:`Param`, layer by layer, weights then biases.
     """
@@ -233,7 +277,8 @@ class SymbolicNetwork:
                                  for l in range(1, self.L + 1)]
         self.a_local = [None] + [[sigmas[l](s) for s in self.z_sym[l]]
                                  for l in range(1, self.L + 1)]
-        self.z, self.a = _compose(self.w, self.b, self.x, sigmas)
+        self._sigmas = [None] + [_in_formulas(act) for act in self.activations[1:]]
+        self.z, self.a = _compose(self.w, self.b, self.x, self._sigmas)
         self.cost_local = self.loss.sympy(self.a_sym[self.L], self.y)
         self.cost = self.cost_local.xreplace(dict(zip(self.a_sym[self.L], self.a[self.L])))
 
@@ -346,12 +391,17 @@ class SymbolicNetwork:
 
     def lambdified(self):
         """One numpy function of (parameters, x, y) returning every dC/dp (in ``params``
-        order), built once with ``sympy.lambdify(..., cse=True)`` and cached."""
+        order), built once with ``sympy.lambdify(..., cse=True)`` and cached.
+
+        ``use_imps=False``: no formula here holds a sympy ``implemented_function``, and looking
+        for one walks every formula as a tree, visiting a shared part once per use of it."""
         if self._lambdified is None:
             args = [q.symbol for q in self.params] + self.x + self.y
             exprs = [self.derivative(q) for q in self.params]
-            self._lambdified = sp.lambdify(args, exprs, modules=[{"select": _select}, "numpy"],
-                                           cse=True)
+            named = {f.__name__: f.numpy for f in self._sigmas[1:]
+                     if isinstance(f, sp.FunctionClass)}
+            self._lambdified = sp.lambdify(args, exprs, cse=True, use_imps=False,
+                                           modules=[{"select": _select} | named, "numpy"])
         return self._lambdified
 
     def gradients(self, net, X, Y) -> tuple[list, list]:

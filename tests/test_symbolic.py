@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from bpcore import ACTIVATIONS, LOSSES, Network, data
 from bpcore import symbolic as S
@@ -73,6 +73,14 @@ def test_sympy_derivative_is_a_formula_of_the_books_symbols(worked):
     assert [q.latex for q in book.params[:2]] == ["w^{1}_{11}", "w^{1}_{12}"]
 
 
+def network_case(sizes, acts, loss, seed, m):
+    """A network with random weights and biases, and m random samples, all from ``seed``."""
+    rng = np.random.default_rng(seed)
+    net = Network(sizes, acts, loss, biases=[rng.standard_normal(n) for n in sizes[1:]],
+                  seed=seed)
+    return net, rng.standard_normal((sizes[0], m)), rng.uniform(0, 1, (sizes[-1], m))
+
+
 @st.composite
 def small_networks(draw):
     depth = draw(st.integers(1, 3))
@@ -83,15 +91,15 @@ def small_networks(draw):
     if loss == "cross_entropy":
         acts[-1] = "sigmoid"
     seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    net = Network(sizes, acts, loss, biases=[rng.standard_normal(n) for n in sizes[1:]],
-                  seed=seed)
     m = draw(st.integers(1, 4))
-    return net, rng.standard_normal((sizes[0], m)), rng.uniform(0, 1, (sizes[-1], m))
+    return network_case(sizes, acts, loss, seed, m)
 
 
+# Always tried: the largest ReLU network drawn. While ReLU was written out as a Piecewise in the
+# formulas, it took minutes (sympy expands a ReLU of ReLUs into every combination of branches).
 @settings(max_examples=25)
 @given(small_networks())
+@example(network_case([3, 3, 3, 3], ["relu", "relu", "relu"], "quadratic", seed=1, m=1))
 def test_lambdified_sympy_gradients_match_backprop(case):
     net, X, Y = case
     W, b = S.from_network(net).gradients(net, X, Y)
@@ -99,6 +107,24 @@ def test_lambdified_sympy_gradients_match_backprop(case):
     for l in range(1, net.L + 1):
         assert relative_error(W[l], g.W[l]) < 1e-10, (net, l)
         assert relative_error(b[l], g.b[l]) < 1e-10, (net, l)
+
+
+def test_a_relu_of_relus_is_one_function_in_the_formulas():
+    """In a deep ReLU network's cost, each ReLU is relu(...), not a Piecewise; sympy's derivative
+    of the cost, with relu' from relu's formula, is backprop's gradient."""
+    net, X, Y = network_case([2, 3, 2, 1], ["relu", "leaky_relu", "relu"], "quadratic",
+                             seed=1, m=1)
+    sym = S.from_network(net)
+    assert "leaky_relu(" in str(sym.cost) and "Piecewise" not in str(sym.cost)
+    assert "Piecewise((1, " in str(sym.derivative("w_1_1_1")), "relu' from relu's formula"
+    g = net.gradients(X, Y)
+    assert np.count_nonzero(g.W[1]) > 0, "the gradient reaches layer 1 through live ReLUs"
+    for q in sym.params:
+        (l, j, k), = q.positions
+        bp = g.W[l][j - 1, k - 1] if q.kind == "w" else g.b[l][j - 1, 0]
+        assert sym.gradient(q, net, X, Y) == pytest.approx(bp, rel=1e-12, abs=1e-15), q
+    cr = sym.chain_rule("w_1_1_1", net, X, Y)
+    assert cr.value == pytest.approx(cr.sympy_value, rel=1e-12, abs=1e-15)
 
 
 def test_three_way_comparison_on_a_2_4_3_2_network():
