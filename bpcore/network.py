@@ -243,7 +243,9 @@ def bp3(delta: np.ndarray) -> np.ndarray:
 
     ``delta`` is delta^l, shape (n_l, m); the result is a column (n_l, 1).
     """
-    return delta.sum(axis=1, keepdims=True) / delta.shape[1]
+    m = delta.shape[1]
+    total = delta.sum(axis=1, keepdims=True)
+    return total / m if m > 1 else total        # one sample: its own gradient is the average
 
 
 def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
@@ -252,7 +254,9 @@ def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
     As matrices, dC/dW^l = delta^l (a^{l-1})^T / m: ``delta`` is (n_l, m) and ``a_prev`` is
     a^{l-1}, (n_{l-1}, m); the result has the shape of W^l, (n_l, n_{l-1}).
     """
-    return (delta @ a_prev.T) / delta.shape[1]
+    m = delta.shape[1]
+    total = delta @ a_prev.T                    # the sum over the samples of a_k delta_j
+    return total / m if m > 1 else total
 
 
 def _per_layer(activation, L: int) -> list[Activation]:
