@@ -5,9 +5,11 @@
 #   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
 #   make assignments  the student versions of the graded assignments (assignments/release/),
 #                made by nbgrader from assignments/source/ (see README, "Graded assignments")
-#   make bench   speed of bpcore against a hand-optimised numpy loop, of the symbolic
-#                derivations the book runs, and of the slider explorers (precompute time,
-#                page size, slider latency in Chromium; needs `make book` first) (not a test)
+#   make bench   speed of bpcore against a hand-optimised numpy loop, a per-neuron pure-Python
+#                network and PyTorch 2.13.0 (when installed); of the symbolic derivations the
+#                book runs; of the slider explorers (precompute time, page size, slider latency
+#                in Chromium; needs `make book` first); and of the whole book build from a clean
+#                and a warm cache (not a test)
 #   make clean   remove .venv, node_modules, _vendor and _build
 #
 # The first run creates .venv with the pinned Python packages and installs the pinned browser
