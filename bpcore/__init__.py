@@ -13,7 +13,8 @@ notation (layers l = 0..L, W^l, b^l, z^l, a^l, delta^l, cost C; data as columns,
 0.082167041
 
 Modules: ``network`` (forward pass; BP1-BP4 as the functions ``bp1`` ... ``bp4``),
-``activations``, ``losses``, ``train`` (gradient descent, mini-batches), ``gradcheck`` (finite differences), ``data``, ``validate`` (input checks),
+``activations``, ``losses``, ``train`` (gradient descent, mini-batches), ``gradcheck`` (finite
+differences), ``data``, ``validate`` (input checks),
 ``symbolic`` (the network in sympy: derivatives, chain rule, the CAS proof of BP1-BP4; imported
 on its own, ``from bpcore import symbolic``, so that ``import bpcore`` does not load sympy).
 """

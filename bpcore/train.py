@@ -78,9 +78,9 @@ def batches(X, Y, batch_size=None, rng=None):
     batch_size:  None (or >= m) gives one batch, the whole data in its order: full-batch
                  gradient descent. Otherwise the columns are shuffled and cut into batches of
                  ``batch_size`` columns; the last batch of the epoch may be smaller.
-    rng:         a ``numpy.random.Generator`` or a seed (None means 0) that shuffles. :func:`train` seeds one
-                 Generator and calls this once per epoch with it, so that every epoch has a new
-                 order; do the same to get exactly its batches.
+    rng:         a ``numpy.random.Generator`` or a seed (None means 0) that shuffles.
+                 :func:`train` seeds one Generator and calls this once per epoch with it, so
+                 that every epoch has a new order; do the same to get exactly its batches.
     """
     X, Y = np.asarray(X), np.asarray(Y)
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
