@@ -3,10 +3,12 @@ against submissions written to cheat.
 
 A scratch copy of the course (``assignments/``) is used: nbgrader makes the student versions,
 fixture submissions (tests/fixtures/submissions/forward/*.py, built into the released notebook)
-go into ``submitted/<student>/forward/``, and ``python -m bpcore.grade`` grades the batch in
+go into ``submitted/<student>/forward/``, and ``python -m grader`` grades the batch in
 bubblewrap. Needs bubblewrap and nbgrader (``make test`` checks for both).
 """
+import ast
 import csv
+import hashlib
 import io
 import json
 import os
@@ -20,8 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpcore import grade
-from bpcore.grade_runner import NotPlainData, decode, encode
+from grader import GradingError
+from grader.batch import grade_all, grade_submission
+from grader.notebook import (Question, free_names, hidden_lines, is_test, load_assignment,
+                             read_cells)
+from grader.protocol import NotPlainData, decode, encode
+from grader.question import explain
+from grader.sandbox import Limits, Sandbox, check_bwrap, sandbox_command
 
 pytestmark = pytest.mark.grading
 
@@ -86,7 +93,7 @@ def course(tmp_path_factory):
     return root
 
 
-def notebook(path):
+def read_notebook(path):
     return json.loads(Path(path).read_text())
 
 
@@ -115,8 +122,18 @@ def submission(released: dict, answers: dict) -> dict:
     return nb
 
 
+def tree_digest(folder) -> str:
+    """A digest of every file's path and bytes under ``folder`` (to show nothing changed)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(folder).rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file() and not p.is_symlink():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def digest(folder):
-    return grade.tree_digest(folder) if Path(folder).exists() else None
+    return tree_digest(folder) if Path(folder).exists() else None
 
 
 def read_csv(path):
@@ -163,7 +180,7 @@ def test_the_three_assignments_are_there():
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_released_notebook_has_no_solution_and_no_hidden_test(course, assignment):
-    source = notebook(course / "source" / assignment / f"{assignment}.ipynb")
+    source = read_notebook(course / "source" / assignment / f"{assignment}.ipynb")
     released_path = course / "release" / assignment / f"{assignment}.ipynb"
     released = released_path.read_text()
     secrets = secret_lines(source)
@@ -173,9 +190,9 @@ def test_released_notebook_has_no_solution_and_no_hidden_test(course, assignment
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS"):
         assert marker not in released
     # ... while the visible tests and the stubs are there.
-    rel = notebook(released_path)
-    tests = [c for c in rel["cells"] if grade._is_test(c)]
-    assert len(tests) == len(grade.load_assignment(course / "source" / assignment).questions)
+    rel = read_notebook(released_path)
+    tests = [c for c in rel["cells"] if is_test(c)]
+    assert len(tests) == len(load_assignment(course / "source" / assignment).questions)
     assert "raise NotImplementedError()" in released
 
 
@@ -186,10 +203,10 @@ def test_the_stub_scores_zero_and_the_solution_full_marks(course, assignment, tm
         folder = tmp_path / "submitted" / student / assignment
         folder.mkdir(parents=True)
         shutil.copy(nb, folder)
-    grades, out = grade.grade_all(course / "source" / assignment, tmp_path / "submitted",
-                                  limits=grade.Limits(seconds=60), log=io.StringIO())
+    grades, out = grade_all(course / "source" / assignment, tmp_path / "submitted",
+                                  limits=Limits(seconds=60), log=io.StringIO())
     by = {g.student: g for g in grades}
-    maximum = grade.load_assignment(course / "source" / assignment).max_points
+    maximum = load_assignment(course / "source" / assignment).max_points
     assert maximum >= 5
     assert by["solution"].total == maximum, [r.message for r in by["solution"].results]
     assert by["stub"].total == 0
@@ -200,7 +217,7 @@ def test_the_stub_scores_zero_and_the_solution_full_marks(course, assignment, tm
 # -- a batch with every kind of cheat -----------------------------------------------------------
 
 def build_batch(course, folder, cases, out):
-    released = notebook(course / "release" / "forward" / "forward.ipynb")
+    released = read_notebook(course / "release" / "forward" / "forward.ipynb")
     subs = {"__COURSE__": course, "__SUBMITTED__": folder, "__OUT__": out}
     for case in cases:
         target = folder / case / "forward"
@@ -223,7 +240,7 @@ def batch(course):
     before = {name: digest(course / name) for name in ("source", "release", "submitted")}
     core_pattern = Path("/proc/sys/kernel/core_pattern").read_text()
     start = time.monotonic()
-    done = run([sys.executable, "-m", "bpcore.grade", "source/forward", "submitted",
+    done = run([sys.executable, "-m", "grader", "source/forward", "submitted",
                 "--timeout", str(TIMEOUT)], cwd=course, timeout=900)
     seconds = time.monotonic() - start
     return dict(done=done, out=out, before=before, seconds=seconds, orphans=orphans(),
@@ -266,7 +283,7 @@ def test_nothing_in_the_instructor_folders_changes_and_no_process_survives(batch
 
 
 def test_feedback_explains_without_showing_hidden_tests(batch, course):
-    source = notebook(course / "source" / "forward" / "forward.ipynb")
+    source = read_notebook(course / "source" / "forward" / "forward.ipynb")
     secrets = secret_lines(source)
     feedback = {p.stem: p.read_text() for p in (batch["out"] / "feedback").glob("*.html")}
     for student, text in feedback.items():
@@ -297,7 +314,7 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
 def test_other_students_grades_do_not_depend_on_the_cheats(batch, course, tmp_path):
     alone = tmp_path / "submitted"
     build_batch(course, alone, HONEST, tmp_path / "graded")
-    done = run([sys.executable, "-m", "bpcore.grade", str(course / "source" / "forward"),
+    done = run([sys.executable, "-m", "grader", str(course / "source" / "forward"),
                 str(alone), "--out", str(tmp_path / "graded"), "--timeout", str(TIMEOUT)],
                cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -347,45 +364,45 @@ def test_answers_cross_as_plain_data_only():
 def test_test_cells_fetch_only_the_names_they_do_not_define():
     cell = ("from bpcore.exercises import assert_close\nimport numpy as np\nz = np.ones(3)\n"
             "assert_close(f(z), g(z))\n[h(i) for i in range(3)]\ndef k(x):\n    return m(x)\n")
-    assert grade.free_names(cell) == ["f", "g", "h", "m"]
+    assert free_names(cell) == ["f", "g", "h", "m"]
 
 
 def test_clear_errors_for_the_instructor(tmp_path, monkeypatch):
-    with pytest.raises(grade.GradingError, match="does not exist"):
-        grade.load_assignment(tmp_path / "nope.ipynb")
-    with pytest.raises(grade.GradingError, match="expected one .ipynb"):
-        grade.load_assignment(tmp_path)
+    with pytest.raises(GradingError, match="does not exist"):
+        load_assignment(tmp_path / "nope.ipynb")
+    with pytest.raises(GradingError, match="expected one .ipynb"):
+        load_assignment(tmp_path)
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(grade.GradingError, match="apt-get install -y bubblewrap"):
-        grade._check_bwrap()
+    with pytest.raises(GradingError, match="apt-get install -y bubblewrap"):
+        check_bwrap()
     monkeypatch.undo()
-    done = run([sys.executable, "-m", "bpcore.grade", str(COURSE / "source" / "forward"),
+    done = run([sys.executable, "-m", "grader", str(COURSE / "source" / "forward"),
                 str(tmp_path / "missing")], cwd=tmp_path)
     assert done.returncode == 2 and "one folder per student" in done.stderr
     # The sandbox must never show the course: refuse an output folder inside a mounted one.
-    with pytest.raises(grade.GradingError, match="inside it"):
-        grade.sandbox_command("bwrap", True, grade.Limits(), [Path(sys.prefix) / "graded"])
+    with pytest.raises(GradingError, match="inside it"):
+        sandbox_command("bwrap", ["bpcore"], Limits(), [Path(sys.prefix) / "graded"])
 
 
 def test_a_hidden_test_stays_hidden_even_through_a_visible_helper():
     source = ("def check(x):\n    assert x == 1, f'expected 1 for {x}'\n"
               "check(1)\n### BEGIN HIDDEN TESTS\ncheck(2)\n### END HIDDEN TESTS\n")
-    q = grade.Question("q", 1.0, source, grade._hidden_lines(source, "q"))
+    q = Question("q", 1.0, source, hidden_lines(source, "q"))
     with pytest.raises(AssertionError) as failed:
         exec(compile(source, "<test q>", "exec"), {})
-    assert grade._explain(failed.value, q, {}) == "a hidden test failed"
+    assert explain(failed.value, q, {}) == "a hidden test failed"
     visible = source.replace("check(1)", "check(3)")
     with pytest.raises(AssertionError) as failed:
         exec(compile(visible, "<test q>", "exec"), {})
-    assert "expected 1 for 3" in grade._explain(failed.value, q, {})
+    assert "expected 1 for 3" in explain(failed.value, q, {})
 
 
 def test_unreadable_notebooks_get_zero_and_a_reason(tmp_path):
-    assignment = grade.load_assignment(COURSE / "source" / "forward")
+    assignment = load_assignment(COURSE / "source" / "forward")
     for text in ['{"cells": [1, 2]}', "not json", "[]", '{"cells": [{"cell_type": "code"}]}']:
         path = tmp_path / "forward.ipynb"
         path.write_text(text)
-        g = grade.grade_submission(assignment, "s", path, ["false"], grade.Limits())
+        g = grade_submission(assignment, "s", path, ["false"], Limits())
         assert g.total == 0 and len(g.results) == 4
         if text.startswith('{"cells": [{'):        # a notebook, but no sandbox (`false`)
             assert "ended" in g.results[0].message
@@ -400,20 +417,20 @@ def test_a_submission_must_be_a_regular_file_in_the_submissions_folder(tmp_path)
     link = root / "s" / "forward" / "forward.ipynb"
     link.symlink_to(COURSE / "source" / "forward" / "forward.ipynb")
     with pytest.raises(ValueError, match="outside the submissions folder"):
-        grade.read_cells(link, root)
+        read_cells(link, root)
     # A student folder whose assignment folder links to another student's: not theirs.
     (root / "copycat").mkdir()
     (root / "copycat" / "forward").symlink_to(root / "s" / "forward")
     link.unlink()
     shutil.copy(COURSE / "source" / "forward" / "forward.ipynb", link)
-    assert grade.read_cells(link, root)
+    assert read_cells(link, root)
     with pytest.raises(ValueError, match="is a link"):
-        grade.read_cells(root / "copycat" / "forward" / "forward.ipynb", root)
+        read_cells(root / "copycat" / "forward" / "forward.ipynb", root)
     link.unlink()
     os.mkfifo(link)
     start = time.monotonic()
     with pytest.raises(ValueError, match="not a regular file"):
-        grade.read_cells(link, root)
+        read_cells(link, root)
     assert time.monotonic() - start < 5
 
 
@@ -436,8 +453,8 @@ def test_the_sandbox_has_no_privileges_and_no_dangerous_system_calls():
     would reach past the sandbox (ptrace of its pid 1, root's kernel keyrings, the page cache,
     mounts, namespaces) fail with EPERM. PTRACE_TRACEME would succeed if ptrace were allowed."""
     import errno
-    limits = grade.Limits(seconds=30)
-    box = grade.Sandbox(grade.sandbox_command(grade._check_bwrap(), False, limits, []), limits)
+    limits = Limits(seconds=30)
+    box = Sandbox(sandbox_command(check_bwrap(), (), limits, []), limits)
     try:
         assert box.request({"op": "run", "cells": [PROBE]})["errors"] == []
         reply = box.request({"op": "call", "name": "probe", "args": []})
@@ -446,3 +463,62 @@ def test_the_sandbox_has_no_privileges_and_no_dangerous_system_calls():
     found = decode(reply["value"])
     assert found.pop("caps") == "0000000000000000"
     assert found == {name: errno.EPERM for name in found}, found
+
+
+# -- the package and its command -------------------------------------------------------------------
+
+def test_the_command_explains_itself():
+    done = run([sys.executable, "-m", "grader", "--help"], cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    for word in ("python -m grader", "SOURCE", "SUBMISSIONS", "--out", "--timeout", "--memory",
+                 "bubblewrap", "grades.csv", "example:",
+                 "python -m grader assignments/source/forward assignments/submitted"):
+        assert word in done.stdout, word
+
+
+def test_the_grader_imports_nothing_of_bpcore():
+    """The grader is its own package: bpcore is only what some assignments let submissions see."""
+    modules = sorted(p.stem for p in (ROOT / "grader").glob("*.py"))
+    assert {"__init__", "__main__", "batch", "notebook", "protocol", "question", "report",
+            "runner", "sandbox"} <= set(modules)
+    for name in modules:
+        tree = ast.parse((ROOT / "grader" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] == "bpcore" for a in node.names), name
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level or node.module.split(".")[0] != "bpcore", name
+    imports = "; ".join(f"import grader.{m}" for m in modules if m not in ("__init__", "runner"))
+    code = (f"import sys; {imports}; print(sorted(m for m in sys.modules "
+            f"if m.split('.')[0] == 'bpcore'))")
+    done = run([sys.executable, "-c", code], cwd=ROOT / "assignments")
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_the_notebook_metadata_names_the_packages_the_sandbox_shows(tmp_path):
+    allowed = {a: load_assignment(COURSE / "source" / a).allow for a in ASSIGNMENTS}
+    assert allowed == {"backward": (), "forward": (), "training": ("bpcore",)}
+    bpcore_dir = str(ROOT / "bpcore")
+    shown = sandbox_command("bwrap", ["bpcore"], Limits(), [])
+    assert shown[shown.index(bpcore_dir) - 1: shown.index(bpcore_dir) + 2] == [
+        "--ro-bind", bpcore_dir, bpcore_dir]
+    assert not any(bpcore_dir in arg for arg in sandbox_command("bwrap", [], Limits(), []))
+    with pytest.raises(GradingError, match="not installed"):
+        sandbox_command("bwrap", ["no_such_package_here"], Limits(), [])
+    source = read_notebook(COURSE / "source" / "forward" / "forward.ipynb")
+    for bad in [{"allow": "bpcore"}, {"allow": ["bpcore.exercises"]}, {"allowed": ["bpcore"]},
+                ["bpcore"], {"allow": [1]}]:
+        source["metadata"]["grader"] = bad
+        (tmp_path / "forward.ipynb").write_text(json.dumps(source))
+        with pytest.raises(GradingError, match='"grader"'):
+            load_assignment(tmp_path)
+
+
+def test_a_course_package_inside_a_view_is_hidden_unless_allowed(monkeypatch):
+    """Installed into the venv (not as a link to the source tree, as here), a course package
+    would be in the sandbox's view of the venv: it is covered by an empty folder."""
+    numpy_dir = str(Path(np.__file__).resolve().parent)
+    monkeypatch.setattr("grader.sandbox.course_packages", lambda: {"numpy"})
+    hidden = sandbox_command("bwrap", [], Limits(), [])
+    assert hidden[hidden.index(numpy_dir) - 1] == "--tmpfs"
+    assert numpy_dir not in sandbox_command("bwrap", ["numpy"], Limits(), [])

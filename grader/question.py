@@ -1,0 +1,193 @@
+"""One question for one student: the submission in a fresh sandbox, the test cell here.
+
+The test cell runs in the grader's own process, after the source notebook's read-only cells.
+Each name it reads and does not define is looked up in the sandbox: a function becomes a stub
+that sends its arguments over and rebuilds the result from plain data, a variable comes back as
+plain data. Any exception in the test cell fails the question; :func:`explain` says why, and for
+a hidden test says only that it failed.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import traceback
+from dataclasses import dataclass
+
+from . import GradingError
+from .notebook import Assignment, Question, free_names
+from .protocol import decode, encode
+from .sandbox import Limits, Sandbox, SubmissionFailed
+
+
+class StudentCodeError(Exception):
+    """A function of the submission raised, or returned something that is not plain data."""
+
+
+@dataclass
+class Result:
+    """The outcome of one question for one student."""
+
+    grade_id: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str = ""
+
+
+def clean(text, limit: int = 500) -> str:
+    """A string from the sandbox made safe to print and write.
+
+    Takes any value and a length; returns its text cut to ``limit`` characters, anything that is
+    not valid UTF-8 (lone surrogates) escaped. Raises nothing for a value whose str() works."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def remote_function(box: Sandbox, name: str):
+    """A stand-in for the submission's function ``name``, called in ``box``.
+
+    Takes the sandbox and the name; returns a function that sends its positional arguments as
+    plain data and returns the decoded result. That function raises TypeError for keyword
+    arguments, StudentCodeError when the submission's function raised or returned something
+    that is not plain data, and SubmissionFailed when the sandbox timed out or ended."""
+    def remote(*args, **kwargs):
+        if kwargs:
+            raise TypeError("test cells call submitted functions with positional arguments")
+        reply = box.request({"op": "call", "name": name, "args": encode(list(args))})
+        if reply.get("op") == "value":
+            try:
+                return decode(reply.get("value"))
+            except (ValueError, TypeError, KeyError) as e:
+                raise StudentCodeError(f"`{name}` returned something the grader cannot read "
+                                       f"({clean(e, 200)})") from None
+        error = clean(reply.get("error", "unknown error"), 300)
+        kind = error.split(":", 1)[0]
+        if kind == "NotPlainData":
+            raise StudentCodeError(f"`{name}` returned {error.split(':', 1)[1].strip()}; "
+                                   f"return numbers or numpy arrays")
+        raise StudentCodeError(f"your `{name}` raised {error}")
+    remote.__name__ = name
+    return remote
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float):
+    """Stop the grader's own side of a test after ``seconds`` (the sandbox has its own limit):
+    whatever data a submission sends, checking it cannot hold up the batch for long."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise SubmissionFailed(f"time limit: checking your answers took more than {seconds:g} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_test(question, namespace, box, cells, cell_errors, missing) -> None:
+    """Run the submission's cells in ``box``, bind the names the test reads from it, and run
+    the test cell here; an exception means the question failed. ``cell_errors`` and
+    ``missing`` are filled in for the feedback."""
+    ran = box.request({"op": "run", "cells": [source for _, source in cells]})
+    cell_errors += [(cells[i][0], clean(msg)) for i, msg in ran.get("errors", [])[:50]
+                    if type(i) is int and 0 <= i < len(cells)]
+    wanted = [n for n in free_names(question.source) if n not in namespace]
+    found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
+    for name in wanted:
+        info = found.get(name, {}) if isinstance(found, dict) else {}
+        kind = info.get("kind")
+        if kind == "function":
+            namespace[name] = remote_function(box, name)
+        elif kind == "value":
+            namespace[name] = decode(info.get("value"))
+        elif kind == "unsupported":
+            missing[name] = f"`{name}` in your notebook is not numbers or arrays"
+        else:
+            missing[name] = f"`{name}` is not defined in your notebook"
+    exec(compile(question.source, f"<test {question.grade_id}>", "exec"), namespace)
+
+
+def _setup_namespace(assignment: Assignment) -> dict:
+    """A fresh namespace for a test cell, with the instructor's read-only cells run in it."""
+    namespace = {"__name__": "__grader__"}
+    for source in assignment.setup:
+        try:
+            exec(compile(source, "<setup>", "exec"), namespace)
+        except Exception as e:
+            raise GradingError(f"assignment: a read-only cell of the source notebook raised "
+                               f"{type(e).__name__}: {e}\n{source[:300]}") from e
+    return namespace
+
+
+def grade_question(question: Question, assignment: Assignment, cells: list, command: list,
+                   limits: Limits) -> tuple:
+    """Grade one question for one student, in a fresh sandbox.
+
+    Takes the question, the assignment (its read-only cells), the submission's cells from
+    :func:`grader.notebook.read_cells`, the command of :func:`grader.sandbox.sandbox_command`
+    and the limits. Returns (Result, [(cell number, error) of the submission's cells]). Raises
+    GradingError when the instructor's read-only cells fail, and KeyboardInterrupt; whatever
+    the submission does only fails the question."""
+    namespace = _setup_namespace(assignment)
+    box = Sandbox(command, limits)
+    cell_errors, missing = [], {}
+    try:
+        # The sandbox has its own limit; the watchdog bounds the grader's side (decoding what
+        # the submission sent, the test's own checks), so no data can hold up the batch.
+        with _watchdog(3 * limits.seconds + 30):
+            _run_test(question, namespace, box, cells, cell_errors, missing)
+    except BaseException as e:                            # a failed test: say why, carefully
+        if isinstance(e, (KeyboardInterrupt, GradingError)):
+            raise
+        return Result(question.grade_id, 0.0, question.points, False,
+                      clean(explain(e, question, missing))), cell_errors
+    finally:
+        box.close()
+    return Result(question.grade_id, question.points, question.points, True), cell_errors
+
+
+def _test_lines(exc: BaseException, question: Question) -> list:
+    """The test cell's line numbers on the traceback, outermost first."""
+    name = f"<test {question.grade_id}>"
+    return [lineno for frame, lineno in traceback.walk_tb(exc.__traceback__)
+            if frame.f_code.co_filename == name]
+
+
+def explain(exc: BaseException, question: Question, missing: dict) -> str:
+    """Why a question failed, for the student.
+
+    Takes the exception the test cell raised, the question and the messages for names the
+    submission lacks; returns one sentence. A hidden test gets a fixed sentence: anything the
+    submission controls (an exception's name or message, an exit code) could carry the hidden
+    inputs out. Raises nothing."""
+    lines = _test_lines(exc, question)
+    line = lines[-1] if lines else None
+    # Hidden if any step of the way is a hidden line: a visible helper called from a hidden test
+    # must not tell the hidden case either.
+    if any(n in question.hidden for n in lines):
+        if isinstance(exc, SubmissionFailed) and str(exc).startswith("time limit"):
+            return "a hidden test failed: the time limit was reached"
+        if isinstance(exc, SubmissionFailed):
+            return "a hidden test failed: your notebook's process ended"
+        return "a hidden test failed"
+    if isinstance(exc, SubmissionFailed):
+        return str(exc)
+    if isinstance(exc, NameError) and getattr(exc, "name", None) in missing:
+        return missing[exc.name]
+    if isinstance(exc, StudentCodeError):
+        return str(exc)
+    where = ""
+    if line is not None:
+        where = f" at `{question.source.splitlines()[line - 1].strip()[:160]}`"
+    text = str(exc)[:400]
+    if isinstance(exc, AssertionError):
+        return f"a test failed{where}" + (f": {text}" if text else "")
+    return f"the test raised {type(exc).__name__}{where}: {text}"
