@@ -67,7 +67,7 @@ $(VENDOR): package.json package-lock.json
 
 # Cached chapter outputs were computed by bpcore as it was then: when bpcore changes, drop them
 # and Sphinx's record of what it has read, so that every chapter runs again.
-_build/.bpcore-version: $(wildcard bpcore/*.py)
+_build/.bpcore-version: $(shell find bpcore -name '*.py')
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 

@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/bench_build.py [--book DIR] [--keep]
 
 The book (by default the repository this script is in) is copied into a temporary directory as a
-clean checkout would have it: the files ``git ls-files`` lists, as they are in the working tree
-(uncommitted edits included), plus the ``_vendor`` folder of browser assets that ``make book``
-installs (copied; build it first with ``make book`` if it is missing). There is no ``_build``
-in the copy, so nothing is cached.
+clean checkout of the working tree would have it: the files git tracks and the new files it does
+not ignore (``git ls-files --cached --others --exclude-standard``), as they are in the working
+tree (uncommitted edits included), plus the ``_vendor`` folder of browser assets that
+``make book`` installs (copied; build it first with ``make book`` if it is missing). There is no
+``_build`` in the copy, so nothing is cached.
 
 Then ``jupyter-book build . --builder html`` runs twice in the copy, as ``make book`` runs it,
 each timed with ``time.perf_counter``:
@@ -20,7 +21,6 @@ bpcore and not the editable install's. Progress lines are printed as the build r
 log is in the copy (``build-1.log``, ``build-2.log``), kept with ``--keep``. At the end the
 execution time of each chapter is read from the copy's jupyter-cache records.
 """
-import argparse
 import os
 import re
 import shutil
@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import argument_parser, one_blas_thread
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -41,9 +43,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def copy_book(book: Path, dest: Path) -> int:
-    """Copy the files git tracks in ``book`` (working-tree contents) and its ``_vendor`` folder
-    to ``dest``. Returns the number of tracked files copied."""
-    names = subprocess.run(["git", "-C", str(book), "ls-files", "-z"], check=True,
+    """Copy the files git tracks in ``book`` and the new ones it does not ignore (working-tree
+    contents), and its ``_vendor`` folder, to ``dest``. Returns the number of files copied."""
+    names = subprocess.run(["git", "-C", str(book), "ls-files", "-z", "--cached", "--others",
+                            "--exclude-standard"], check=True,
                            capture_output=True).stdout.decode().split("\0")
     copied = 0
     for name in filter(None, names):
@@ -64,9 +67,7 @@ def copy_book(book: Path, dest: Path) -> int:
 
 def build_env(copy: Path) -> dict:
     """The build's environment: one BLAS thread, the venv first on PATH, the copy's bpcore."""
-    env = dict(os.environ)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = "1"
+    env = one_blas_thread(dict(os.environ))
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(copy), env.get("PYTHONPATH")]))
     return env
@@ -115,7 +116,7 @@ def cache_records(copy: Path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--book", type=Path, default=REPO,
                         help=f"the book's repository (default: {REPO})")
     parser.add_argument("--keep", action="store_true",

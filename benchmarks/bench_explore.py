@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_explore.py [--skip-precompute] [--skip-browser]
                                                  [--chapters 04 05] [--moves 5]
 
-Looks at every chapter ``chapters/NN-*.md`` whose code creates a ``bpcore.explore.Explorer``
+Looks at every chapter ``chapters/NN-*.md`` whose code creates a ``bpcore.book.explore.Explorer``
 and prints one table per part:
 
 1. Precompute. Each such chapter runs on its own in a fresh Python subprocess (matplotlib's Agg
@@ -29,10 +29,11 @@ layout (chapters/, _build/html), e.g. a throwaway copy to try an explorer on.
 """
 import os
 
+from common import argument_parser, ok, one_blas_thread, print_header
+
 # One BLAS thread, set before numpy is imported (here and, inherited, in the chapter
-# subprocesses): the book is built on a small machine and timings should not depend on cores.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+# subprocesses).
+one_blas_thread()
 os.environ["MPLBACKEND"] = "Agg"
 
 import argparse  # noqa: E402
@@ -50,17 +51,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PRECOMPUTE_TARGET_S = 30.0
 PAGE_TARGET_MB = 5.0
 EXPLORER_CLASS = "bpcore-explorer"
-USES_EXPLORER = re.compile(r"\bexplore\.|\bExplorer\(|\bimport explore\b|\bbpcore\.explore\b")
-
-
-def ok(good: bool) -> str:
-    return "ok" if good else "MISSED"
+USES_EXPLORER = re.compile(r"\bexplore\.|\bExplorer\(|\bimport (\w+, )*explore\b"
+                           r"|\bbpcore\.book\.explore\b")
 
 
 # -- which chapters -------------------------------------------------------------------------
 
 def explorer_chapters(book: Path, only=()) -> list:
-    """The chapter files of ``book`` whose code cells use bpcore.explore, in chapter order.
+    """The chapter files of ``book`` whose code cells use bpcore.book.explore, in chapter order.
 
     ``only``: chapter prefixes such as "04" or "04-activations" (empty: every chapter).
     """
@@ -89,7 +87,7 @@ def run_chapter(path: Path, out: Path) -> None:
     import jupytext
     from IPython.core.interactiveshell import InteractiveShell
 
-    from bpcore import explore
+    from bpcore.book import explore
 
     created = []
     original_init = explore.Explorer.__init__
@@ -150,10 +148,8 @@ def precompute(chapters: list) -> None:
 
     rows = [(name, ex) for name, result in results for ex in result["explorers"]]
     wide = max([len(ex["controls"]) for _, ex in rows] + [len("controls")]) + 2
-    header = (f"{'chapter':<22}{'explorer':<14}{'controls':<{wide}}{'frames':>7}{'seconds':>9}"
-              f"{'ms/frame':>10}{'kB':>8}  target")
-    print(header)
-    print("-" * len(header))
+    print_header(f"{'chapter':<22}{'explorer':<14}{'controls':<{wide}}{'frames':>7}"
+                 f"{'seconds':>9}{'ms/frame':>10}{'kB':>8}  target")
     for name, ex in rows:
         print(f"{name[:21]:<22}{ex['label'][:13]:<14}{ex['controls']:<{wide}}"
               f"{ex['frames']:>7}{ex['seconds']:>9.1f}"
@@ -236,10 +232,8 @@ def page_sizes(book: Path, chapters: list) -> None:
     """Part 2: print the size of each built chapter page with explorers."""
     print(f"2. Page size: the HTML (with the frames in its widget state) plus its images "
           f"(target: under {PAGE_TARGET_MB:.0f} MB per page)\n")
-    header = (f"{'page':<28}{'explorers':>10}{'HTML kB':>9}{'widgets kB':>12}{'images':>8}"
-              f"{'images kB':>11}{'MB':>7}  target")
-    print(header)
-    print("-" * len(header))
+    print_header(f"{'page':<28}{'explorers':>10}{'HTML kB':>9}{'widgets kB':>12}{'images':>8}"
+                 f"{'images kB':>11}{'MB':>7}  target")
     for chapter in chapters:
         html = built_page(book, chapter)
         if not html.exists():
@@ -318,24 +312,67 @@ PAGE_JS = """
 """.replace("EXPLORER_CLASS", EXPLORER_CLASS)
 
 
-def move(page, explorer_index, control, kind, step, timeout_ms=5000):
-    """Move one control by one position; return the ms until the new frame shows (or None)."""
+def move(page, explorer_index, kind, locator, step, timeout_ms=5000):
+    """Move one control by one position; return the ms until the new frame shows (or None).
+
+    ``kind`` and ``locator`` as ``tests.book.browser.explorer_controls`` gives them. A slider
+    goes right, and back left on odd steps or from its right end."""
+    from tests.book.browser import move_control
+
     page.evaluate(f"window.__benchExplore.arm({explorer_index}, {timeout_ms})")
+    key = "ArrowRight"
     if kind == "slider":
-        handle = control.locator(".noUi-handle").first
-        now = float(handle.get_attribute("aria-valuenow"))
-        top = float(handle.get_attribute("aria-valuemax"))
+        now = float(locator.get_attribute("aria-valuenow"))
+        top = float(locator.get_attribute("aria-valuemax"))
         key = "ArrowLeft" if now >= top or (step % 2 == 1 and now > 0) else "ArrowRight"
-        handle.focus()
-        page.keyboard.press(key)
-    else:
-        select = control.locator("select")
-        current = select.evaluate("s => s.selectedIndex")
-        count = select.locator("option").count()
-        select.select_option(index=(current + 1) % count)
+    move_control(page, kind, locator, key)
     ms = page.evaluate("window.__benchExplore.pending")
     page.wait_for_timeout(150)                  # let the page settle, as between two moves
     return ms
+
+
+def open_page(page, url, html, notes) -> None:
+    """Open the built page ``html`` and wait until every explorer shows a frame (60 s at most);
+    the time that took goes to ``notes``."""
+    expected = read_page(html)["explorers"]
+    t0 = time.perf_counter()
+    page.goto(f"{url}/chapters/{html.name}", wait_until="load")
+    page.evaluate(PAGE_JS)
+    try:
+        page.wait_for_function(f"window.__benchExplore.ready({max(expected, 1)})",
+                               timeout=60_000)
+    except Exception:
+        notes.append(f"{html.name}: the explorers did not all render within 60 s")
+    notes.append(f"{html.name}: explorers rendered {time.perf_counter() - t0:.1f} s after "
+                 f"navigation started")
+
+
+def explorer_rows(page, html, index, moves) -> list:
+    """One row per control of explorer ``index`` on the open page: its median move time."""
+    from tests.book.browser import explorer_controls
+
+    explorer = page.locator(f".{EXPLORER_CLASS}").nth(index)
+    explorer.evaluate("e => e.scrollIntoView({block: 'center'})")
+    containers = explorer.locator(".widget-slider, .widget-dropdown")
+    rows = []
+    for j, (kind, locator) in enumerate(explorer_controls(page, index)):
+        name = containers.nth(j).locator(".widget-label").first.inner_text().strip()
+        values = (int(float(locator.get_attribute("aria-valuemax"))) + 1 if kind == "slider"
+                  else locator.locator("option").count())
+        if values < 2:
+            continue
+        times = [move(page, index, kind, locator, step) for step in range(moves)]
+        done = [t for t in times if t is not None]
+        stuck = len(times) - len(done)
+        if done:
+            cells = (f"{statistics.median(done):>11.1f}"
+                     f"{f'{min(done):.0f}-{max(done):.0f}':>14}")
+        else:
+            cells = f"{'-':>11}{'-':>14}"
+        rows.append(f"{html.name[:27]:<28}{index + 1:>9}  {name[:21]:<22}{kind:<10}"
+                    f"{values:>7}{cells}"
+                    + (f"  ({stuck} moves showed no new frame in 5 s)" if stuck else ""))
+    return rows
 
 
 def slider_latency(book: Path, chapters: list, moves: int) -> None:
@@ -350,62 +387,21 @@ def slider_latency(book: Path, chapters: list, moves: int) -> None:
     missing = [html.name for _, html in pages if not html.exists()]
     if missing:
         print(f"not built, skipped: {', '.join(missing)}")
-    pages = [(c, html) for c, html in pages if html.exists()]
-    site = book / "_build" / "html"
-    header = (f"{'page':<28}{'explorer':>9}  {'control':<22}{'kind':<10}{'values':>7}"
-              f"{'median ms':>11}{'min-max ms':>14}")
     rows, notes = [], []
     frame_ms = None
-    with serve(site) as url, browser_page() as (page, external, errors):
+    with serve(book / "_build" / "html") as url, browser_page() as (page, external, errors):
         for chapter, html in pages:
-            expected = read_page(html)["explorers"]
-            t0 = time.perf_counter()
-            page.goto(f"{url}/chapters/{html.name}", wait_until="load")
-            page.evaluate(PAGE_JS)
-            try:
-                page.wait_for_function(f"window.__benchExplore.ready({max(expected, 1)})",
-                                       timeout=60_000)
-            except Exception:
-                notes.append(f"{html.name}: the explorers did not all render within 60 s")
-            render_s = time.perf_counter() - t0
-            notes.append(f"{html.name}: explorers rendered {render_s:.1f} s after "
-                         f"navigation started")
+            if not html.exists():
+                continue
+            open_page(page, url, html, notes)
             if frame_ms is None:
                 frame_ms = page.evaluate("window.__benchExplore.frameMs(30)")
-            explorers = page.locator(f".{EXPLORER_CLASS}")
-            for i in range(explorers.count()):
-                explorer = explorers.nth(i)
-                explorer.evaluate("e => e.scrollIntoView({block: 'center'})")
-                controls = explorer.locator(".widget-slider, .widget-dropdown")
-                for j in range(controls.count()):
-                    control = controls.nth(j)
-                    kind = "dropdown" if "widget-dropdown" in (
-                        control.get_attribute("class") or "") else "slider"
-                    name = control.locator(".widget-label").first.inner_text().strip()
-                    if kind == "slider":
-                        top = control.locator(".noUi-handle").first.get_attribute(
-                            "aria-valuemax")
-                        values = int(float(top)) + 1
-                    else:
-                        values = control.locator("option").count()
-                    if values < 2:
-                        continue
-                    times = [move(page, i, control, kind, step) for step in range(moves)]
-                    done = [t for t in times if t is not None]
-                    stuck = len(times) - len(done)
-                    if done:
-                        cells = (f"{statistics.median(done):>11.1f}"
-                                 f"{f'{min(done):.0f}-{max(done):.0f}':>14}")
-                    else:
-                        cells = f"{'-':>11}{'-':>14}"
-                    rows.append(f"{html.name[:27]:<28}{i + 1:>9}  {name[:21]:<22}{kind:<10}"
-                                f"{values:>7}{cells}"
-                                + (f"  ({stuck} moves showed no new frame in 5 s)"
-                                   if stuck else ""))
+            for i in range(page.locator(f".{EXPLORER_CLASS}").count()):
+                rows += explorer_rows(page, html, i, moves)
         if external:
             notes.append(f"requests to outside blocked: {sorted(set(external))[:3]}")
-    print(header)
-    print("-" * len(header))
+    print_header(f"{'page':<28}{'explorer':>9}  {'control':<22}{'kind':<10}{'values':>7}"
+                 f"{'median ms':>11}{'min-max ms':>14}")
     print("\n".join(rows) if rows else "(no explorer found in the pages)")
     if frame_ms:
         print(f"\nChromium's animation frame here: {frame_ms:.1f} ms (headless)")
@@ -417,11 +413,9 @@ def slider_latency(book: Path, chapters: list, moves: int) -> None:
 # -- the command ----------------------------------------------------------------------------
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-precompute", action="store_true",
-                        help="leave out part 1 (running the chapters)")
-    parser.add_argument("--skip-browser", action="store_true",
-                        help="leave out part 3 (slider latency in Chromium)")
+    parser = argument_parser(__doc__, switches={
+        "--skip-precompute": "leave out part 1 (running the chapters)",
+        "--skip-browser": "leave out part 3 (slider latency in Chromium)"})
     parser.add_argument("--moves", type=int, default=5, help="moves per control (median)")
     parser.add_argument("--chapters", nargs="*", default=[],
                         help="only these chapters, by prefix (e.g. 04 05-learning-rate)")
@@ -438,7 +432,7 @@ def main():
     book = args.book.resolve()
     chapters = explorer_chapters(book, args.chapters)
     if not chapters:
-        print(f"No chapter in {book / 'chapters'} creates an explorer (bpcore.explore): "
+        print(f"No chapter in {book / 'chapters'} creates an explorer (bpcore.book.explore): "
               "nothing to measure.")
         return
     print(f"Chapters with explorers: {', '.join(c.stem for c in chapters)}\n")

@@ -8,12 +8,10 @@ from a cleared sympy cache (sympy caches results, so a second run in one process
 be free), and the median of ``--rounds`` runs is printed. The first worked-example run also
 pays for importing sympy's code printers once per process; that run is printed on its own.
 """
-import os
+from common import argument_parser, one_blas_thread
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+one_blas_thread()                   # before numpy is imported
 
-import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -92,7 +90,7 @@ def timed(fn):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     first = timed(worked_example_gradients)

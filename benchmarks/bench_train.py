@@ -8,7 +8,7 @@ Every implementation does the same work per update (forward pass, cost, BP1-BP4,
 weight, and of every bias unless they are frozen), in float64 on one thread, from the same
 starting parameters taken from the bpcore network. Workloads:
 
-- the worked example of seed 000: the 2-2-2 sigmoid network, quadratic cost, one sample,
+- the worked example (Mazur's, as in the worked-example article): the 2-2-2 sigmoid network, quadratic cost, one sample,
   learning rate 0.5, biases not trained. After 10000 updates every implementation must give
   E = 3.51018778e-05 (checked once, untimed); the timings use batches of fewer updates (the
   first ones of the same run) and are reported per update;
@@ -93,13 +93,21 @@ class Workload:
 
 # -- the baseline: a hand-optimised numpy loop ----------------------------------------------------
 
-class HandLoop:
+class Stepper:
+    """An implementation that trains one ``step()`` at a time."""
+
+    def run(self, steps):
+        for _ in range(steps):
+            self.step()
+
+
+class HandLoop(Stepper):
     """Full-batch gradient descent with preallocated buffers and in-place numpy operations."""
 
     def __init__(self, w: Workload):
         net = w.net
         self.acts = [None] + [a.name for a in net.activations[1:]]
-        self.loss = net.loss.name
+        self.cost_name = net.cost_function.name
         self.W = [None] + [W.copy() for W in net.W[1:]]
         self.b = [None] + [b.copy() for b in net.b[1:]]
         self.X, self.Y, self.lr, self.train_biases = w.X, w.Y, w.lr, w.train_biases
@@ -153,7 +161,7 @@ class HandLoop:
         """C at the current forward pass, and delta^L into d[L] (BP1)."""
         L, m = self.L, self.m
         aL, Y, t, dL = self.a[L], self.Y, self.t[L], self.d[L]
-        if self.loss == "cross_entropy":                      # sigmoid output: delta = a - y
+        if self.cost_name == "cross_entropy":                      # sigmoid output: delta = a - y
             np.log(aL, out=t)
             cost = -float(np.vdot(Y, t))
             np.subtract(1.0, aL, out=t)
@@ -163,7 +171,7 @@ class HandLoop:
             np.subtract(aL, Y, out=dL)
             return cost
         np.subtract(aL, Y, out=dL)
-        if self.loss == "quadratic":                          # C = 1/2 sum (a - y)^2 / m
+        if self.cost_name == "quadratic":                          # C = 1/2 sum (a - y)^2 / m
             cost = 0.5 * float(np.vdot(dL, dL)) / m
         else:                                                 # mse: sum (a - y)^2 / (n_L m)
             cost = float(np.vdot(dL, dL)) / aL.size
@@ -190,10 +198,6 @@ class HandLoop:
                 self.gb[l] *= scale
                 b[l] -= self.gb[l]
         return cost
-
-    def run(self, steps):
-        for _ in range(steps):
-            self.step()
 
     def cost(self) -> float:
         self._forward()
@@ -248,13 +252,13 @@ class Neuron:
         return self.output
 
 
-class PerNeuronNetwork:
+class PerNeuronNetwork(Stepper):
     """Sigmoid layers of :class:`Neuron` objects, quadratic cost E = 1/2 sum (t - o)^2, trained
     on one sample by gradient descent, weight by weight."""
 
     def __init__(self, w: Workload):
         net = w.net
-        assert w.X.shape[1] == 1 and net.loss.name == "quadratic"
+        assert w.X.shape[1] == 1 and net.cost_function.name == "quadratic"
         assert all(a.name == "sigmoid" for a in net.activations[1:])
         self.layers = [[Neuron(net.W[l][j], net.b[l][j, 0]) for j in range(net.sizes[l])]
                        for l in range(1, net.L + 1)]
@@ -294,10 +298,6 @@ class PerNeuronNetwork:
                 if self.train_biases:
                     neuron.bias -= self.lr * neuron.delta
         return error
-
-    def run(self, steps):
-        for _ in range(steps):
-            self.step()
 
     def cost(self) -> float:
         return self.total_error(self.feed_forward())
@@ -339,7 +339,7 @@ class TorchLoop:
         funcs = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
                  "identity": lambda z: z}
         self.f = [funcs[a.name] for a in net.activations[1:]]
-        self.loss = net.loss.name
+        self.cost_name = net.cost_function.name
         self.X = torch.tensor(w.X, dtype=torch.float64)
         self.Y = torch.tensor(w.Y, dtype=torch.float64)
         self.Y1 = 1.0 - self.Y
@@ -350,10 +350,10 @@ class TorchLoop:
         for W, b, f in zip(self.W, self.b, self.f):
             a = f(W @ a + b)
         m = a.shape[1]
-        if self.loss == "cross_entropy":
+        if self.cost_name == "cross_entropy":
             return -(self.Y * torch.log(a) + self.Y1 * torch.log1p(-a)).sum() / m
         err = a - self.Y
-        if self.loss == "quadratic":
+        if self.cost_name == "quadratic":
             return 0.5 * (err * err).sum() / m
         return (err * err).sum() / a.numel()                     # mse
 

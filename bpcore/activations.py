@@ -58,7 +58,7 @@ def _identity_df(z, a):
 
 
 def _step(z):
-    """Unit step: 1 where z > 0, else 0 (seed 001's threshold unit)."""
+    """Unit step: 1 where z > 0, else 0 (the threshold unit of the neurons-and-functions article)."""
     return (z > 0).astype(float)
 
 
@@ -161,3 +161,23 @@ def get_activation(name, argument: str = "activation") -> Activation:
     TypeError when it is not a string.
     """
     return registry_name(name, ACTIVATIONS, "activation", argument)
+
+
+def per_layer(activation, L: int) -> list[Activation]:
+    """One :class:`Activation` per layer 1..L from a single name (every layer) or a list of L
+    names (layer 1 first), as ``Network`` and ``SymbolicNetwork`` take them.
+
+    Raises TypeError when ``activation`` is neither, ValueError when the list does not have L
+    entries or a name is unknown (the message names the entry and its layer).
+    """
+    if isinstance(activation, (str, Activation)):
+        return [get_activation(activation)] * L
+    if not hasattr(activation, "__len__"):
+        raise TypeError(f"activation: expected a name or a list of {L} names, "
+                        f"got {type(activation).__name__} {activation!r}")
+    if len(activation) != L:
+        raise ValueError(
+            f"activation: expected {L} names (one per layer 1..{L}, since len(sizes) - 1 = {L}), "
+            f"got {len(activation)}: {list(activation)}")
+    return [get_activation(name, f"activation[{i}] (layer {i + 1})")
+            for i, name in enumerate(activation)]

@@ -3,12 +3,15 @@
 Every function returns inputs ``X`` of shape (n_0, m) and targets ``Y`` of shape (n_L, m): one
 sample per column, as the equations and :class:`bpcore.Network` expect.
 
-- :func:`worked_example`: the 2-2-2 sigmoid network of seed 000, one sample, known weights.
+- :func:`worked_example`: the 2-2-2 sigmoid network of the worked-example article
+                          (Mazur's step-by-step example), one sample, known weights.
 - :func:`clouds`:         two Gaussian clouds that a single neuron (a straight line) separates.
 - :func:`xor`:            the four points of XOR, which no network without a hidden layer separates.
-- :func:`moons`:          two interleaving half circles with Gaussian noise (seed 001's data set).
+- :func:`moons`:          two interleaving half circles with Gaussian noise (the neurons-and-functions
+                          article's data set).
 - :func:`two_minima`:     a 1-2-1 network whose cost over two of its weights has two minima.
-- :func:`regression`:     a smooth function of 3 features plus noise, for seed 004's 3-30-10-3-1 net.
+- :func:`regression`:     a smooth function of 3 features plus noise, for the 3-30-10-3-1 network
+                          of the hand-written numpy article.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ WEIGHT_NAMES = {
 
 @dataclass(frozen=True)
 class WorkedExample:
-    """Seed 000's network and its one training sample.
+    """The worked-example article's network and its one training sample (after Mazur).
 
     Inputs i1 = 0.05, i2 = 0.10; targets 0.01, 0.99; w1..w8 = 0.15 ... 0.55; b1 = 0.35 shared by
     the hidden neurons h1, h2 and b2 = 0.60 by the outputs o1, o2; sigmoid everywhere; cost
@@ -54,32 +57,14 @@ class WorkedExample:
             Ws[l - 1][j - 1, k - 1] = self.weights[name]
         return Ws
 
-    def published_step(self, net):
-        """One update of ``net`` in the order that reproduces the article's printed figures.
-
-        Seed 000's figures (0.291027924 after one update, 0.000035085 and outputs 0.015912196,
-        0.984065734 after 10000) come out when w5..w8 are updated *first* and the hidden
-        deltas then use the new w5..w8 in BP2 (with the old output deltas and activations).
-        That is not gradient descent on E: every derivative must be taken at the same point,
-        which :meth:`bpcore.Network.train` does. The book uses this only to explain the
-        errata. Weights only; biases are not trained in the worked example.
-        """
-        g = net.gradients(self.X, self.Y)
-        W2_new = net.W[2] - self.lr * g.W[2]
-        delta1 = W2_new.T @ g.delta[2]                                  # BP2 with the new W^2
-        delta1 *= net.activations[1].df(g.trace.z[1], g.trace.a[1])
-        net.W[1] = net.W[1] - self.lr * (delta1 @ self.X.T) / self.X.shape[1]     # BP4
-        net.W[2] = W2_new
-        return net
-
     def network(self):
         """A fresh :class:`bpcore.Network` set up exactly as in the worked example."""
-        return Network([2, 2, 2], activation="sigmoid", loss="quadratic",
+        return Network([2, 2, 2], activation="sigmoid", cost="quadratic",
                        weights=self.W, biases=[self.b1, self.b2])
 
 
 def worked_example() -> WorkedExample:
-    """The worked example of seed 000 (see :class:`WorkedExample`)."""
+    """The worked example (see :class:`WorkedExample`)."""
     return WorkedExample()
 
 
@@ -116,15 +101,14 @@ def moons(n=200, noise=0.2, seed=0, one_hot=True):
     """Two interleaving half moons, n points, Gaussian noise of standard deviation ``noise``.
 
     The upper moon is the arc (cos t, sin t), the lower one (1 - cos t, 1/2 - sin t), t in [0, pi];
-    the columns are shuffled. Returns X (2, n) and, with ``one_hot`` (seed 001's 2-output
+    the columns are shuffled. Returns X (2, n) and, with ``one_hot`` (the neurons-and-functions article's 2-output
     network), Y (2, n) with columns [1, 0] (upper moon) or [0, 1] (lower moon); otherwise
     Y (1, n) with the label 0 or 1.
     """
     n = validate.positive_int(n, "n")
     if n < 2:
         raise ValueError(f"n: need at least 2 points (one per moon), got {n}")
-    if isinstance(noise, bool) or not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
+    noise = validate.non_negative(noise, "noise")
     rng = np.random.default_rng(seed)
     n_upper = n // 2
     t_upper = np.linspace(0, np.pi, n_upper)
@@ -159,14 +143,14 @@ def two_minima(n=41):
 
 
 def regression(n=1000, noise=0.05, seed=0):
-    """A 3-feature regression set for seed 004's 3-30-10-3-1 network.
+    """A 3-feature regression set for the 3-30-10-3-1 network of the hand-written
+    numpy article.
 
     x ~ uniform on [-1, 1]^3 and y = 0.5 sin(pi x1) + x2 x3 + 0.3 x3^2 + noise (Gaussian,
     standard deviation ``noise``). Returns X (3, n) and Y (1, n).
     """
     n = validate.positive_int(n, "n")
-    if isinstance(noise, bool) or not np.isscalar(noise) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a number >= 0, got {noise!r}")
+    noise = validate.non_negative(noise, "noise")
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(3, n))
     y = 0.5 * np.sin(np.pi * X[0]) + X[1] * X[2] + 0.3 * X[2] ** 2

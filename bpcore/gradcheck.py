@@ -12,20 +12,29 @@ By default the check uses the 4-point stencil (4 D(eps) - D(2 eps)) / 3 = dC/dp 
 1e-12, where the plain central difference stalls near 1e-10 because C itself is only known to
 rounding (~1e-16 C), and that rounding is divided by eps. ``stencil=2`` gives the plain one.
 
-The error reported for the gradient G_bp of one layer against the numeric G_fd is
+That rounding sets the **resolution** of finite differences: a numeric derivative is only known
+to about RESOLUTION_FACTOR * u |C| / eps (u = 2.2e-16, the float64 unit roundoff). The error
+reported for the gradient G_bp of one layer against the numeric G_fd is the disagreement beyond
+that resolution, relative to the largest entry of that gradient (W and b separately):
 
-    max |G_bp - G_fd| / max(max |G_bp|, max |G_fd|, floor)
+    max(max |G_bp - G_fd| - resolution, 0) / max(max |G_bp|, max |G_fd|, resolution, floor)
 
-the worst disagreement relative to the largest entry of that gradient (W and b separately):
-an entry that is tiny next to its neighbours is not judged against its own size, which finite
-differences cannot resolve. Rules of thumb for float64: 1e-9 or smaller means the two agree to
-rounding; 1e-3 or larger means a bug (or a ReLU/step kink within eps of some z).
+An entry that is tiny next to its neighbours is not judged against its own size, and a layer
+whose whole gradient lies below the resolution (a long chain of saturating units gives
+dC/dW^1 ~ 1e-13) is reported as "below resolution" rather than as a bug: finite differences
+cannot tell it from zero. Rules of thumb for float64: 1e-9 or smaller means the two agree;
+1e-3 or larger means a bug (or a ReLU/step kink within eps of some z).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+#: The numeric derivative is known to RESOLUTION_FACTOR * u * |C| / eps: the rounding of each of
+#: the four costs in the 4-point stencil (weights 4/3 and 1/6 of 1/eps), with room for the
+#: rounding of the forward pass itself.
+RESOLUTION_FACTOR = 16.0
 
 
 @dataclass
@@ -34,7 +43,8 @@ class GradCheck:
 
     backprop_W/b, numeric_W/b: the two gradients.
     error_W[l], error_b[l]:    the error (module docstring) of dC/dW^l and of dC/db^l.
-    worst[l]:                  the larger of the two.
+    resolution:                what finite differences can resolve here (gradient units).
+    worst[l]:                  the larger of the two errors.
     max_error:                 the worst over all layers.
     """
 
@@ -44,6 +54,7 @@ class GradCheck:
     numeric_b: list
     error_W: list
     error_b: list
+    resolution: float = 0.0
 
     @property
     def worst(self) -> list:
@@ -53,23 +64,34 @@ class GradCheck:
     def max_error(self) -> float:
         return max(self.worst[1:])
 
+    def resolved(self, grad) -> bool:
+        """Whether the gradient ``grad`` (an array) has an entry above the resolution."""
+        return float(np.max(np.abs(grad), initial=0.0)) > self.resolution
+
     def table(self) -> str:
-        """A plain-text table: one row per layer, the relative error of dC/dW and of dC/db."""
+        """A plain-text table: one row per layer, the error of dC/dW and of dC/db, or
+        "below resolution" where that gradient is smaller than finite differences resolve."""
         rows = ["layer  rel. error dC/dW  rel. error dC/db"]
         for l in range(1, len(self.error_W)):
-            rows.append(f"{l:>5}  {self.error_W[l]:>16.2e}  {self.error_b[l]:>16.2e}")
+            cells = [f"{err:>16.2e}" if self.resolved(g) else f"{'below resolution':>16}"
+                     for err, g in [(self.error_W[l], self.backprop_W[l]),
+                                    (self.error_b[l], self.backprop_b[l])]]
+            rows.append(f"{l:>5}  {cells[0]}  {cells[1]}")
+        rows.append(f"(finite differences resolve gradients down to about "
+                    f"{self.resolution:.1e})")
         return "\n".join(rows)
 
     def __str__(self) -> str:
         return self.table()
 
 
-def relative_error(a, b, floor=1e-12) -> float:
-    """max |a - b| / max(max |a|, max |b|, floor): disagreement relative to the gradient's scale."""
+def relative_error(a, b, floor=1e-12, resolution=0.0) -> float:
+    """max(max |a - b| - resolution, 0) / max(max |a|, max |b|, resolution, floor): the
+    disagreement beyond ``resolution``, relative to the gradient's scale (the largest entry)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)),
-                floor)
-    return float(np.max(np.abs(a - b), initial=0.0)) / scale
+                resolution, floor)
+    return max(float(np.max(np.abs(a - b), initial=0.0)) - resolution, 0.0) / scale
 
 
 def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
@@ -88,9 +110,9 @@ def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     def central(P, idx, h):
         saved = P[idx]
         P[idx] = saved + h
-        up = net.loss.value(net._forward(X).output, Y)
+        up = net._cost(X, Y)
         P[idx] = saved - h
-        down = net.loss.value(net._forward(X).output, Y)
+        down = net._cost(X, Y)
         P[idx] = saved
         return (up - down) / (2 * h)
 
@@ -106,14 +128,25 @@ def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     return numeric["W"], numeric["b"]
 
 
+def resolution(net, X, Y, eps=1e-4) -> float:
+    """What finite differences with step ``eps`` can resolve in a derivative of C at the
+    network's current parameters: RESOLUTION_FACTOR * u * |C| / eps (module docstring)."""
+    X, Y = net._check_data(X, Y)
+    return RESOLUTION_FACTOR * np.finfo(float).eps * abs(net._cost(X, Y)) / eps
+
+
 def gradcheck(net, X, Y, eps=1e-4, stencil=4, floor=1e-12) -> GradCheck:
     """Compare backpropagation's gradients with finite differences, layer by layer.
 
-    Returns a :class:`GradCheck`; print it for a table of the error per layer.
+    ``X`` (n_0, m), ``Y`` (n_L, m); ``eps`` and ``stencil`` as in :func:`numeric_gradients`;
+    ``floor`` keeps the relative error finite for a gradient that is exactly zero.
+    Returns a :class:`GradCheck`; print it for a table of the error per layer. The errors are
+    measured beyond what finite differences resolve (:func:`resolution`).
     """
     g = net.gradients(X, Y)
     numeric_W, numeric_b = numeric_gradients(net, X, Y, eps, stencil)
+    res = resolution(net, X, Y, eps)
     L = net.L
-    error_W = [None] + [relative_error(g.W[l], numeric_W[l], floor) for l in range(1, L + 1)]
-    error_b = [None] + [relative_error(g.b[l], numeric_b[l], floor) for l in range(1, L + 1)]
-    return GradCheck(g.W, g.b, numeric_W, numeric_b, error_W, error_b)
+    error_W = [None] + [relative_error(g.W[l], numeric_W[l], floor, res) for l in range(1, L + 1)]
+    error_b = [None] + [relative_error(g.b[l], numeric_b[l], floor, res) for l in range(1, L + 1)]
+    return GradCheck(g.W, g.b, numeric_W, numeric_b, error_W, error_b, res)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import validate
-from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .activations import Activation, per_layer
+from .costs import Cost, get_cost
 from .train import train
 
 
@@ -74,7 +74,7 @@ class Network:
     sizes:      layer widths, inputs first: [2, 2, 2] is the worked example's 2-2-2 network.
     activation: one name for every layer, or a list of L names (one per layer 1..L), from
                 ``bpcore.ACTIVATIONS``: identity, step, sigmoid, tanh, relu, leaky_relu.
-    loss:       the cost C, one of ``bpcore.LOSSES``: quadratic, mse, cross_entropy.
+    cost:       the cost C, one of ``bpcore.COSTS``: quadratic, mse, cross_entropy.
     weights:    optional list [W^1, ..., W^L], W^l of shape (n_l, n_{l-1}); copied as given.
     biases:     optional list [b^1, ..., b^L], each (n_l,), (n_l, 1) or one number shared by
                 the layer; copied.
@@ -83,22 +83,24 @@ class Network:
 
     Initialisation when weights/biases are not given: scaled Gaussian weights
     w^l_{jk} ~ init_scale * N(0, 1) / sqrt(n_{l-1}) (with init_scale 1, z^l starts with
-    variance about 1 for inputs of variance 1, as in seed 001) and zero biases, drawn from
+    variance about 1 for inputs of variance 1, as in the neurons-and-functions article) and zero biases, drawn from
     ``numpy.random.default_rng(seed)``. ``init_scale=0`` starts every weight at zero, and a large
     ``init_scale`` saturates sigmoid and tanh units from the start (chapter 7 shows both).
     """
 
-    def __init__(self, sizes, activation="sigmoid", loss="quadratic",
+    def __init__(self, sizes, activation="sigmoid", cost="quadratic",
                  weights=None, biases=None, seed=None, init_scale=1.0):
         self.sizes = validate.sizes(sizes)
         self.L = L = len(self.sizes) - 1
-        self.activations: list[Activation | None] = [None] + _per_layer(activation, L)
-        self.loss: Loss = get_loss(loss)
-        if self.loss.name == "cross_entropy" and self.activations[L].name != "sigmoid":
+        self.activations: list[Activation | None] = [None] + per_layer(activation, L)
+        self.cost_function: Cost = get_cost(cost)
+        needs = self.cost_function.output
+        if needs is not None and self.activations[L].name != needs:
             raise ValueError(
-                f"loss: 'cross_entropy' needs outputs between 0 and 1, so the output layer "
-                f"(layer {L}) must use activation 'sigmoid', got {self.activations[L].name!r}. "
-                f"Use loss='quadratic' or 'mse' with other output activations.")
+                f"cost: {self.cost_function.name!r} needs outputs between 0 and 1, so the output "
+                f"layer (layer {L}) must use activation {needs!r}, got "
+                f"{self.activations[L].name!r}. Use cost='quadratic' or 'mse' with other output "
+                f"activations.")
         Ws, bs = validate.parameters(weights, biases, self.sizes)
         init_scale = validate.non_negative(init_scale, "init_scale")
         rng = np.random.default_rng(0 if seed is None else seed)
@@ -134,8 +136,13 @@ class Network:
 
     def cost(self, X, Y) -> float:
         """The cost C of the network on inputs X (n_0, m) and targets Y (n_L, m)."""
-        X, Y = self._check_data(X, Y)
-        return self.loss.value(self._forward(X).output, Y)
+        return self._cost(*self._check_data(X, Y))
+
+    def _cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """C at the current parameters on checked data: one forward pass, then the cost of
+        a^L (with z^L, which keeps cross-entropy exact at saturated outputs)."""
+        t = self._forward(X)
+        return self.cost_function.value(t.a[-1], Y, t.z[-1])
 
     def accuracy(self, X, Y) -> float:
         """Fraction of samples classified right: argmax of the outputs against argmax of the
@@ -164,14 +171,14 @@ class Network:
         t = self._forward(X)
         z, a = t.z, t.a
         delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
-        delta[L] = bp1(self.loss, sigma[L], z[L], a[L], Y)
+        delta[L] = bp1(self.cost_function, sigma[L], z[L], a[L], Y)
         for l in range(L, 0, -1):
             if l < L:
                 delta[l] = bp2(W[l + 1], delta[l + 1], sigma[l], z[l], a[l])
             if biases:
                 db[l] = bp3(delta[l])
             dW[l] = bp4(delta[l], a[l - 1])
-        return Gradients(delta, dW, db, self.loss.value(a[L], Y), t)
+        return Gradients(delta, dW, db, self.cost_function.value(a[L], Y, z[L]), t)
 
     # -- training --------------------------------------------------------------------------
 
@@ -186,13 +193,13 @@ class Network:
     def _check_data(self, X, Y):
         X = validate.inputs(X, self.sizes[0], "X")
         Y = validate.targets(Y, self.sizes[-1], X.shape[1], "Y")
-        if self.loss.name == "cross_entropy":
-            validate.probabilities(Y, "Y")
+        if self.cost_function.output == "sigmoid":
+            validate.probabilities(Y, "Y", self.cost_function.name)
         return X, Y
 
     def copy(self) -> "Network":
         """An independent copy with the same sizes, activations, cost and parameters."""
-        return Network(self.sizes, self.activations[1:], self.loss,
+        return Network(self.sizes, self.activations[1:], self.cost_function,
                        weights=self.W[1:], biases=self.b[1:])
 
     @property
@@ -203,27 +210,24 @@ class Network:
     def __repr__(self) -> str:
         acts = [s.name for s in self.activations[1:]]
         act = acts[0] if len(set(acts)) == 1 else acts
-        return f"Network({self.sizes}, activation={act!r}, loss={self.loss.name!r})"
+        return f"Network({self.sizes}, activation={act!r}, cost={self.cost_function.name!r})"
 
 
 # -- the four equations, one function each (Network.gradients calls them in this order) ------
 #
 # Every array has one column per sample: z, a and delta of layer l are (n_l, m).
 
-def bp1(loss: Loss, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
+def bp1(cost: Cost, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
         Y: np.ndarray) -> np.ndarray:
-    """BP1, the error of the output layer: delta^L = grad_a C (.) sigma'(z^L).
+    """BP1, the error of the output layer: delta^L = grad_a C (.) sigma'(z^L), shape (n_L, m).
 
-    ``loss`` gives grad_a C (one column per sample) and ``sigma`` is the output layer's
-    activation. With the cross-entropy cost on a sigmoid output, grad_a C = (a - y) / (a (1 - a))
-    and sigma'(z) = a (1 - a) cancel: delta^L = a^L - y, the same quantity, exact even where the
-    output has saturated at 0 or 1 (chapter 4).
+    ``cost`` gives grad_a C (one column per sample) and ``sigma`` is the output layer's
+    activation. The cost owns the product (:meth:`bpcore.Cost.delta`), so that cross-entropy
+    on its sigmoid output can give the form where grad_a C = (a - y) / (a (1 - a)) and
+    sigma'(z) = a (1 - a) cancel: delta^L = a^L - y, exact even where the output has saturated
+    at 0 or 1 (chapter 4).
     """
-    if loss.name == "cross_entropy" and sigma.name == "sigmoid":
-        return a_L - Y
-    delta = loss.grad(a_L, Y)
-    delta *= sigma.df(z_L, a_L)              # in place: grad returns a new array
-    return delta
+    return cost.delta(sigma, z_L, a_L, Y)
 
 
 def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation, z: np.ndarray,
@@ -257,18 +261,3 @@ def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
     m = delta.shape[1]
     total = delta @ a_prev.T                    # the sum over the samples of a_k delta_j
     return total / m if m > 1 else total
-
-
-def _per_layer(activation, L: int) -> list[Activation]:
-    """One Activation per layer 1..L from a single name or a list of L names."""
-    if isinstance(activation, (str, Activation)):
-        return [get_activation(activation)] * L
-    if not hasattr(activation, "__len__"):
-        raise TypeError(f"activation: expected a name or a list of {L} names, "
-                        f"got {type(activation).__name__} {activation!r}")
-    if len(activation) != L:
-        raise ValueError(
-            f"activation: expected {L} names (one per layer 1..{L}, since len(sizes) - 1 = {L}), "
-            f"got {len(activation)}: {list(activation)}")
-    return [get_activation(name, f"activation[{i}] (layer {i + 1})")
-            for i, name in enumerate(activation)]

@@ -23,14 +23,22 @@ from . import validate
 
 
 class TrainingDiverged(FloatingPointError):
-    """The cost became NaN or infinite during training.
+    """The cost became NaN or infinite during gradient descent.
 
     Attributes: ``lr`` (the learning rate), ``step`` (the update before which the cost was
-    found non-finite), ``history`` (the :class:`History` up to the last finite cost).
+    found non-finite), ``history`` (what was recorded up to the last finite cost, or None).
+    The message names the learning rate, the cost it reached, the last finite cost and a
+    smaller rate to try: the one wording for every kind of gradient descent in bpcore.
     """
 
-    def __init__(self, message, lr, step, history):
-        super().__init__(message)
+    def __init__(self, lr, step, cost, last_cost=None, updates=None, history=None,
+                 what="training"):
+        of = f" of {updates}" if updates is not None else ""
+        last = "none" if last_cost is None else f"{last_cost:.6g}"
+        super().__init__(
+            f"{what} diverged with learning rate lr={lr:g}: the cost became {cost} before "
+            f"update {step}{of}. The last parameters with a finite cost are kept "
+            f"(C = {last}). Try a smaller learning rate, such as lr={lr / 10:g}.")
         self.lr, self.step, self.history = lr, step, history
 
 
@@ -98,6 +106,19 @@ def batches(X, Y, batch_size=None, rng=None):
         yield X[:, idx], Y[:, idx]
 
 
+def gradient_step(net, g, lr: float) -> None:
+    """One update of gradient descent, in place: W^l <- W^l - lr dC/dW^l and
+    b^l <- b^l - lr dC/db^l for l = 1..L, from the :class:`bpcore.Gradients` ``g`` (BP3, BP4).
+
+    A layer whose ``g.b[l]`` is None (BP3 skipped, biases fixed) keeps its b^l. New arrays are
+    made, so lists holding the old parameters still hold them.
+    """
+    for l in range(1, net.L + 1):
+        net.W[l] = net.W[l] - lr * g.W[l]
+        if g.b[l] is not None:
+            net.b[l] = net.b[l] - lr * g.b[l]
+
+
 def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=True,
           seed=None, record_every=1) -> History:
     """Train ``net`` in place by gradient descent and return its :class:`History`.
@@ -107,17 +128,53 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
     steps/epochs:  how long: ``steps`` parameter updates, or ``epochs`` passes over the data
                    (give exactly one). With full batches an epoch is one update.
     batch_size:    None for full batch, 1 for single-sample SGD, k for mini-batches of k.
-    train_biases:  False keeps every b^l fixed (the worked example of seed 000 does).
-    seed:          seed of the shuffling for SGD and mini-batches (None means 0).
+    train_biases:  False keeps every b^l fixed (the worked example does).
+    seed:          seed of the random shuffling for SGD and mini-batches (None means 0).
     record_every:  record the cost on the whole data every this many updates (always before the
                    first and after the last). With full batches recording is free; with
                    mini-batches each record costs a forward pass over all the data (not counted
                    in ``History.seconds``).
+
+    Raises TypeError/ValueError naming the argument for bad input (before anything changes),
+    and :class:`TrainingDiverged` (naming ``lr``) when the cost becomes NaN or infinite.
     """
-    # Check everything before changing anything.
-    X, Y = net._check_data(X, Y)
+    X, Y = net._check_data(X, Y)                # check everything before changing anything
     lr = validate.learning_rate(lr)
-    m = X.shape[1]
+    _check_trainable(net)
+    batch_size, per_epoch, updates = _schedule(X.shape[1], steps, epochs, batch_size)
+    record_every = validate.positive_int(record_every, "record_every")
+    log = _Log(lr, batch_size, per_epoch, updates)
+    full_batch = batch_size == X.shape[1]
+    stream = _batch_stream(X, Y, batch_size, seed)
+    W_prev, b_prev = list(net.W), list(net.b)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step in range(updates):
+            X_batch, Y_batch = (X, Y) if full_batch else next(stream)
+            record = step % record_every == 0
+            if record:
+                log.clock()
+            g = net._gradients(X_batch, Y_batch, biases=train_biases)
+            cost = g.cost                       # on this batch (the whole data if full batch)
+            if record and not full_batch:
+                cost = log.untimed(net._cost, X, Y)
+            if not (math.isfinite(g.cost) and math.isfinite(cost)):
+                net.W[:], net.b[:] = W_prev, b_prev
+                raise log.diverged(step, cost if math.isfinite(g.cost) else g.cost)
+            if record:
+                log.add(step, cost)
+            W_prev, b_prev = list(net.W), list(net.b)   # the last parameters with a finite cost
+            gradient_step(net, g, lr)
+        log.clock()
+        final = net._cost(X, Y)
+        if not math.isfinite(final):
+            net.W[:], net.b[:] = W_prev, b_prev
+            raise log.diverged(updates, final)
+    log.add(updates, final)
+    return log.history(updates)
+
+
+def _check_trainable(net) -> None:
+    """Refuse an activation whose derivative is zero almost everywhere (the step)."""
     for l in range(1, net.L + 1):
         act = net.activations[l]
         if not act.trainable:
@@ -125,6 +182,10 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
                 f"activation: layer {l} uses {act.name!r}, which cannot be trained: its "
                 f"derivative is zero almost everywhere, so BP1/BP2 give delta = 0 and gradient "
                 f"descent never moves the weights. Use 'sigmoid', its smooth version, to train.")
+
+
+def _schedule(m: int, steps, epochs, batch_size) -> tuple[int, int, int]:
+    """(batch size, updates per epoch, updates in all) from train's arguments, checked."""
     if batch_size is None:
         batch_size = m
     batch_size = min(validate.positive_int(batch_size, "batch_size"), m)
@@ -133,66 +194,48 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
         raise TypeError("train: give exactly one of steps= (number of updates) or epochs= "
                         f"(passes over the data), got steps={steps!r}, epochs={epochs!r}")
     if steps is not None:
-        updates = validate.positive_int(steps, "steps")
-    else:
-        updates = validate.positive_int(epochs, "epochs") * per_epoch
-    record_every = validate.positive_int(record_every, "record_every")
+        return batch_size, per_epoch, validate.positive_int(steps, "steps")
+    return batch_size, per_epoch, validate.positive_int(epochs, "epochs") * per_epoch
 
-    full_batch = batch_size == m
+
+def _batch_stream(X, Y, batch_size: int, seed):
+    """Mini-batches without end, epoch after epoch, from one seeded Generator."""
     rng = np.random.default_rng(0 if seed is None else seed)
-    costs, recorded_at, seconds = [], [], []
+    while True:
+        yield from batches(X, Y, batch_size, rng)
 
-    def history(done):
-        return History(np.array(costs, dtype=float), np.array(recorded_at, dtype=int),
-                       np.array(seconds) - (seconds[0] if seconds else 0.0), lr, batch_size,
-                       done, done / per_epoch, per_epoch)
 
-    def diverged(step, cost):
-        last = f"{costs[-1]:.6g}" if costs else "none"
-        return TrainingDiverged(
-            f"training diverged with learning rate lr={lr:g}: the cost became {cost} before "
-            f"update {step} of {updates}. The network keeps its last parameters with a finite "
-            f"cost (C = {last}). Try a smaller learning rate, such as lr={lr / 10:g}.",
-            lr, step, history(step))
+class _Log:
+    """What :func:`train` records: the costs, the updates they were taken before, and the
+    training time on the clock, which excludes the time spent computing recorded costs."""
 
-    def epochs_of_batches():
-        while True:
-            yield from batches(X, Y, batch_size, rng)
+    def __init__(self, lr, batch_size, per_epoch, updates):
+        self.lr, self.batch_size, self.per_epoch, self.updates = lr, batch_size, per_epoch, updates
+        self.costs, self.steps, self.seconds = [], [], []
+        self.start, self.recording = time.perf_counter(), 0.0
 
-    stream = epochs_of_batches()
-    W_prev, b_prev = list(net.W), list(net.b)
-    start, recording = time.perf_counter(), 0.0     # recording: time spent on recorded costs
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step in range(updates):
-            X_batch, Y_batch = (X, Y) if full_batch else next(stream)
-            record = step % record_every == 0
-            if record:
-                seconds.append(time.perf_counter() - start - recording)
-            g = net._gradients(X_batch, Y_batch, biases=train_biases)
-            cost = g.cost                       # on this batch (the whole data if full batch)
-            if record and not full_batch:
-                t0 = time.perf_counter()
-                cost = net.loss.value(net._forward(X).output, Y)
-                recording += time.perf_counter() - t0
-            if not (math.isfinite(g.cost) and math.isfinite(cost)):
-                net.W[:], net.b[:] = W_prev, b_prev
-                seconds[len(costs):] = []
-                raise diverged(step, cost if math.isfinite(g.cost) else g.cost)
-            if record:
-                costs.append(cost)
-                recorded_at.append(step)
-            # Keep the parameters that gave a finite cost; the update makes new arrays.
-            W_prev, b_prev = list(net.W), list(net.b)
-            for l in range(1, net.L + 1):
-                net.W[l] = net.W[l] - lr * g.W[l]
-                if train_biases:
-                    net.b[l] = net.b[l] - lr * g.b[l]
-        seconds.append(time.perf_counter() - start - recording)
-        final = net.loss.value(net._forward(X).output, Y)
-        if not math.isfinite(final):
-            net.W[:], net.b[:] = W_prev, b_prev
-            seconds.pop()
-            raise diverged(updates, final)
-    costs.append(final)
-    recorded_at.append(updates)
-    return history(updates)
+    def clock(self):
+        """Note the training time so far, for the cost about to be recorded."""
+        self.seconds.append(time.perf_counter() - self.start - self.recording)
+
+    def untimed(self, f, *args):
+        """f(*args), its time kept off the training clock."""
+        t0 = time.perf_counter()
+        try:
+            return f(*args)
+        finally:
+            self.recording += time.perf_counter() - t0
+
+    def add(self, step, cost):
+        self.costs.append(cost)
+        self.steps.append(step)
+
+    def history(self, done) -> History:
+        seconds = np.array(self.seconds[:len(self.costs)])
+        return History(np.array(self.costs, dtype=float), np.array(self.steps, dtype=int),
+                       seconds - (seconds[0] if len(seconds) else 0.0), self.lr,
+                       self.batch_size, done, done / self.per_epoch, self.per_epoch)
+
+    def diverged(self, step, cost) -> "TrainingDiverged":
+        last = self.costs[-1] if self.costs else None
+        return TrainingDiverged(self.lr, step, cost, last, self.updates, self.history(step))

@@ -82,9 +82,7 @@ def inputs(X, n0: int, argument: str = "X") -> np.ndarray:
                          f"got {X.ndim}-D shape {X.shape}. {COLUMNS}.{hint}")
     if X.shape[0] != n0:
         if X.shape[1] == n0:
-            raise ValueError(
-                f"{argument}: got shape {X.shape}, expected ({n0}, m). It looks transposed: "
-                f"{COLUMNS}. Pass {argument}.T (shape {X.shape[::-1]}).")
+            raise ValueError(transposed(argument, X.shape, f"({n0}, m)"))
         raise ValueError(f"{argument}: expected {n0} rows (one per input neuron, shape "
                          f"({n0}, m)), got shape {X.shape}. {COLUMNS}.")
     if X.shape[1] == 0:
@@ -99,9 +97,8 @@ def targets(Y, nL: int, m: int, argument: str = "Y") -> np.ndarray:
     expected = (nL, m)
     if Y.shape == expected:
         return Y
-    if Y.ndim == 2 and Y.shape == expected[::-1]:
-        raise ValueError(f"{argument}: got shape {Y.shape}, expected {expected}. It looks "
-                         f"transposed: {COLUMNS}. Pass {argument}.T.")
+    if looks_transposed(Y.shape, expected):
+        raise ValueError(transposed(argument, Y.shape, expected))
     if Y.ndim == 1 and Y.shape[0] == m and nL == 1:
         raise ValueError(f"{argument}: got a 1-D array of shape {Y.shape}, expected {expected}."
                          f" Pass {argument}.reshape(1, -1).")
@@ -109,12 +106,26 @@ def targets(Y, nL: int, m: int, argument: str = "Y") -> np.ndarray:
                      f"m = {m} samples as in X), got shape {Y.shape}. {COLUMNS}.")
 
 
-def probabilities(Y, argument: str = "Y") -> None:
-    """Cross-entropy needs targets in [0, 1]."""
+def looks_transposed(shape, expected) -> bool:
+    """True when ``shape`` is ``expected`` (a 2-tuple of ints) reversed, and not square: the
+    samples are in the rows instead of the columns."""
+    return (len(shape) == 2 and tuple(shape) == tuple(expected)[::-1]
+            and shape[0] != shape[1])
+
+
+def transposed(argument: str, shape, expected) -> str:
+    """The one message for data or an answer that looks transposed: names ``argument``, the
+    ``shape`` it has, the ``expected`` one and the book's convention, and says what to pass."""
+    return (f"{argument}: got shape {tuple(shape)}, expected {expected}. It looks transposed: "
+            f"{COLUMNS}. Pass {argument}.T (shape {tuple(shape)[::-1]}).")
+
+
+def probabilities(Y, argument: str = "Y", cost: str = "cross_entropy") -> None:
+    """A cost of probabilities (cross-entropy) needs targets in [0, 1]."""
     if Y.min() < 0 or Y.max() > 1:
-        raise ValueError(f"{argument}: the cross_entropy cost needs targets in [0, 1], got "
+        raise ValueError(f"{argument}: the {cost} cost needs targets in [0, 1], got "
                          f"values from {Y.min():g} to {Y.max():g}. Rescale the targets or use "
-                         f"loss='quadratic' or 'mse'.")
+                         f"cost='quadratic' or 'mse'.")
 
 
 def parameters(weights, biases, sizes: list[int]):

@@ -1,6 +1,7 @@
 """The benchmark compares like with like: every implementation in benchmarks/bench_train.py does
 the same work as bpcore (no timing here; speed is measured by `make bench`, not by tests)."""
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,12 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_train.py"
 def bench():
     spec = importlib.util.spec_from_file_location("bench_train", BENCH)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # As when run as a script: benchmarks/ first on sys.path, for their shared `common` module.
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH.parent))
     return module
 
 

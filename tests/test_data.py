@@ -43,7 +43,7 @@ def test_xor_and_regression():
 def test_worked_example_is_the_2_2_2_network():
     ex = data.worked_example()
     net = ex.network()
-    assert net.sizes == [2, 2, 2] and net.loss.name == "quadratic"
+    assert net.sizes == [2, 2, 2] and net.cost_function.name == "quadratic"
     assert [a.name for a in net.activations[1:]] == ["sigmoid", "sigmoid"]
     np.testing.assert_array_equal(net.b[1], [[0.35], [0.35]])
     # Two networks from the example do not share arrays.

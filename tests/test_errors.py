@@ -154,7 +154,7 @@ def test_unknown_activation_and_cost_list_the_valid_names():
     with pytest.raises(ValueError, match=r"activation\[1\] \(layer 2\)"):
         Network([2, 2, 1], activation=["tanh", "softmax"])
     with pytest.raises(ValueError) as info:
-        Network([2, 1], loss="crossentropy")
+        Network([2, 1], cost="crossentropy")
     for name in ("'crossentropy'", "quadratic", "mse", "cross_entropy"):
         assert name in str(info.value)
     with pytest.raises(TypeError, match="activation"):
@@ -163,7 +163,7 @@ def test_unknown_activation_and_cost_list_the_valid_names():
 
 def test_cross_entropy_needs_a_sigmoid_output():
     with pytest.raises(ValueError, match="sigmoid"):
-        Network([2, 2], activation="relu", loss="cross_entropy")
+        Network([2, 2], activation="relu", cost="cross_entropy")
 
 
 def test_given_parameters_are_copied():

@@ -1,4 +1,4 @@
-"""bpcore.explore: every combination of control values gets its own frame, and the controls
+"""bpcore.book.explore: every combination of control values gets its own frame, and the controls
 select exactly that frame, in the kernel as in the browser (the links are checked here; the
 browser tests move real sliders in the built book)."""
 import ipywidgets as W
@@ -6,7 +6,7 @@ from ipywidgets.widgets.widget_link import Link
 import numpy as np
 import pytest
 
-from bpcore import explore
+from bpcore.book import explore
 
 
 def _draw_with_log(log):

@@ -1,34 +1,11 @@
 """Backpropagation (BP1-BP4) against finite differences and against sympy."""
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
 
-from bpcore import ACTIVATIONS, LOSSES, Network, gradcheck, numeric_gradients
+from bpcore import ACTIVATIONS, COSTS, Network, gradcheck, numeric_gradients
 from bpcore.gradcheck import relative_error
-
-DIFFERENTIABLE = [name for name, a in ACTIVATIONS.items() if a.trainable]
-
-
-@st.composite
-def networks(draw):
-    """A random network: depth 1-4 weight layers, widths 1-8, any differentiable activation per
-    layer, any cost (cross-entropy with a sigmoid output, as it requires), random data."""
-    depth = draw(st.integers(1, 4))
-    sizes = draw(st.lists(st.integers(1, 8), min_size=depth + 1, max_size=depth + 1))
-    acts = draw(st.lists(st.sampled_from(DIFFERENTIABLE), min_size=depth, max_size=depth))
-    loss = draw(st.sampled_from(sorted(LOSSES)))
-    if loss == "cross_entropy":
-        acts[-1] = "sigmoid"
-    seed = draw(st.integers(0, 2**32 - 1))
-    m = draw(st.integers(1, 5))
-    rng = np.random.default_rng(seed)
-    # Random (not zero) biases: a ReLU layer fed all zeros would sit exactly on its kink,
-    # where no derivative exists and finite differences disagree with any convention.
-    biases = [rng.standard_normal(n) for n in sizes[1:]]
-    net = Network(sizes, acts, loss, biases=biases, seed=seed)
-    X = rng.standard_normal((sizes[0], m))
-    Y = rng.uniform(0, 1, (sizes[-1], m))
-    return net, X, Y
+from strategies import DIFFERENTIABLE, networks
 
 
 @given(networks())
@@ -38,14 +15,14 @@ def test_backprop_agrees_with_finite_differences(case):
     assert report.max_error < 1e-6, f"{net}\n{report}"
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("cost", sorted(COSTS))
 @pytest.mark.parametrize("activation", DIFFERENTIABLE)
-def test_every_activation_with_every_cost(activation, loss):
+def test_every_activation_with_every_cost(activation, cost):
     """Each pair at least once, whatever hypothesis draws: the activation in both hidden
     layers (BP2) and, where the cost allows it, at the output too (BP1)."""
     rng = np.random.default_rng(7)
-    output = "sigmoid" if loss == "cross_entropy" else activation
-    net = Network([3, 4, 3, 2], [activation, activation, output], loss,
+    output = "sigmoid" if cost == "cross_entropy" else activation
+    net = Network([3, 4, 3, 2], [activation, activation, output], cost,
                   biases=[rng.standard_normal(n) for n in (4, 3, 2)], seed=7)
     X, Y = rng.standard_normal((3, 5)), rng.uniform(0, 1, (2, 5))
     assert gradcheck(net, X, Y).max_error < 1e-6
@@ -126,16 +103,16 @@ def test_activation_derivative_matches_sympy(name):
                                rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("name", sorted(COSTS))
 def test_cost_gradient_matches_sympy(name):
     import sympy as sp
-    loss = LOSSES[name]
+    cost = COSTS[name]
     a = sp.symbols("a1:4")
     y = sp.symbols("y1:4")
-    Cx = loss.sympy(a, y)
+    Cx = cost.sympy(a, y)
     A = np.array([[0.2], [0.7], [0.4]])
     Y = np.array([[0.0], [1.0], [0.3]])
     subs = {**dict(zip(a, A.ravel())), **dict(zip(y, Y.ravel()))}
-    assert loss.value(A, Y) == pytest.approx(float(Cx.subs(subs)), rel=1e-12)
+    assert cost.value(A, Y) == pytest.approx(float(Cx.subs(subs)), rel=1e-12)
     grad = [float(sp.diff(Cx, aj).subs(subs)) for aj in a]
-    np.testing.assert_allclose(loss.grad(A, Y).ravel(), grad, rtol=1e-12)
+    np.testing.assert_allclose(cost.grad(A, Y).ravel(), grad, rtol=1e-12)

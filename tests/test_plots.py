@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bpcore import Network, data, plots  # noqa: E402
-from bpcore.tables import Table  # noqa: E402
+from bpcore import Network, data  # noqa: E402
+from bpcore.book import plots  # noqa: E402
+from bpcore.book.tables import Table  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
-"""bpcore.speed: what is timed and how slopes are fitted (never how fast anything is)."""
+"""bpcore.book.speed: what is timed and how slopes are fitted (never how fast anything is)."""
 import pytest
 
-from bpcore import speed
+from bpcore.book import speed
 
 
 def test_slope_recovers_the_power_law():

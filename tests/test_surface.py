@@ -1,9 +1,9 @@
-"""bpcore.surface: the cost over two weights, and gradient descent restricted to them."""
+"""bpcore.book.surface: the cost over two weights, and gradient descent restricted to them."""
 import numpy as np
 import pytest
 
 from bpcore import TrainingDiverged, data, numeric_gradients
-from bpcore.surface import ErrorSurface
+from bpcore.book.surface import ErrorSurface
 
 from conftest import assert_unchanged, snapshot
 

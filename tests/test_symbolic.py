@@ -4,11 +4,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
 
-from bpcore import ACTIVATIONS, LOSSES, Network, data
+from bpcore import ACTIVATIONS, Network, data
 from bpcore import symbolic as S
 from bpcore.gradcheck import relative_error
+from strategies import network_case, networks
 from tests.conftest import assert_sig
 
 EX = data.worked_example()
@@ -52,12 +53,15 @@ def test_chain_rule_for_w1_sums_the_two_paths(worked):
     assert cr.value == pytest.approx(net.gradients(EX.X, EX.Y).W[1][0, 0], rel=1e-12)
 
 
-def test_every_worked_example_derivative_matches_backprop(worked):
+def test_every_worked_example_derivative_and_delta_match_backprop(worked):
     net = EX.network()
     g = net.gradients(EX.X, EX.Y)
     for name, (l, j, k) in data.WEIGHT_NAMES.items():
         assert worked.gradient(name, net, EX.X, EX.Y) == pytest.approx(
             g.W[l][j - 1, k - 1], rel=1e-12, abs=1e-15), name
+        # The chain rule's delta is the error of the neuron the weight feeds.
+        assert worked.chain_rule(name, net, EX.X, EX.Y).delta == pytest.approx(
+            g.delta[l][j - 1, 0], rel=1e-12)
     # b1 is one bias shared by h1 and h2: its derivative is the sum of the two neurons' deltas.
     for l in (1, 2):
         assert worked.gradient(f"b{l}", net, EX.X, EX.Y) == pytest.approx(
@@ -73,32 +77,10 @@ def test_sympy_derivative_is_a_formula_of_the_books_symbols(worked):
     assert [q.latex for q in book.params[:2]] == ["w^{1}_{11}", "w^{1}_{12}"]
 
 
-def network_case(sizes, acts, loss, seed, m):
-    """A network with random weights and biases, and m random samples, all from ``seed``."""
-    rng = np.random.default_rng(seed)
-    net = Network(sizes, acts, loss, biases=[rng.standard_normal(n) for n in sizes[1:]],
-                  seed=seed)
-    return net, rng.standard_normal((sizes[0], m)), rng.uniform(0, 1, (sizes[-1], m))
-
-
-@st.composite
-def small_networks(draw):
-    depth = draw(st.integers(1, 3))
-    sizes = draw(st.lists(st.integers(1, 3), min_size=depth + 1, max_size=depth + 1))
-    acts = draw(st.lists(st.sampled_from([a for a in ACTIVATIONS if a != "step"]),
-                         min_size=depth, max_size=depth))
-    loss = draw(st.sampled_from(sorted(LOSSES)))
-    if loss == "cross_entropy":
-        acts[-1] = "sigmoid"
-    seed = draw(st.integers(0, 2**32 - 1))
-    m = draw(st.integers(1, 4))
-    return network_case(sizes, acts, loss, seed, m)
-
-
 # Always tried: the largest ReLU network drawn. While ReLU was written out as a Piecewise in the
 # formulas, it took minutes (sympy expands a ReLU of ReLUs into every combination of branches).
 @settings(max_examples=25)
-@given(small_networks())
+@given(networks(max_depth=3, max_width=3, max_samples=4))
 @example(network_case([3, 3, 3, 3], ["relu", "relu", "relu"], "quadratic", seed=1, m=1))
 def test_lambdified_sympy_gradients_match_backprop(case):
     net, X, Y = case
@@ -107,6 +89,44 @@ def test_lambdified_sympy_gradients_match_backprop(case):
     for l in range(1, net.L + 1):
         assert relative_error(W[l], g.W[l]) < 1e-10, (net, l)
         assert relative_error(b[l], g.b[l]) < 1e-10, (net, l)
+
+
+def one_neuron(x, y):
+    """One sigmoid neuron with w = 1, b = 0 and the cross-entropy cost, so z = x; its symbolic
+    network; and the sample (x, y)."""
+    net = Network([1, 1], "sigmoid", "cross_entropy", weights=[[[1.0]]], biases=[0.0])
+    return net, S.from_network(net), np.array([[x]]), np.array([[y]])
+
+
+def test_cross_entropy_of_a_saturated_sigmoid_is_exact_symbolically():
+    """z = 30: a = sigma(30) is 1 - 9.4e-14, and C = -ln(1 - a) = softplus(30). Written from
+    a = 1 / (1 + e^-z), the lambdified cost loses those digits (and is ln 0 = -inf from z = 37
+    on); the cost is written from z^L instead."""
+    net, sym, X, Y = one_neuron(30.0, 0.0)
+    assert "softplus" in str(sym.cost) and "log" not in str(sym.cost)
+    assert sym.cost_value(net, X, Y) == pytest.approx(30.000000000000092, rel=1e-12)
+    W, b = sym.gradients(net, X, Y)
+    g = net.gradients(X, Y)
+    assert np.isfinite(W[1]).all() and np.isfinite(b[1]).all()
+    assert b[1][0, 0] == pytest.approx(g.b[1][0, 0], rel=1e-12)       # sigma(30) * 1
+    assert W[1][0, 0] == pytest.approx(g.W[1][0, 0], rel=1e-12)       # sigma(30) * 30
+
+
+@pytest.mark.parametrize("z", [40.0, -800.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.25])
+def test_lambdified_cross_entropy_is_finite_at_any_z(z, y):
+    """Lambdified cost and gradient at an output saturated at 1 (z = 40) or at 0 (z = -800):
+    finite (no overflow warning either: warnings fail the tests) and equal to the exact value,
+    C_x = softplus(z) - y z, and to backpropagation's gradient."""
+    net, sym, X, Y = one_neuron(z, y)
+    cost = sym.cost_value(net, X, Y)
+    assert np.isfinite(cost)
+    assert cost == pytest.approx(float(np.logaddexp(0.0, z) - y * z), rel=1e-12, abs=1e-15)
+    W, b = sym.gradients(net, X, Y)
+    g = net.gradients(X, Y)
+    for mine, backprop in ((W[1], g.W[1]), (b[1], g.b[1])):
+        assert np.isfinite(mine).all()
+        assert mine[0, 0] == pytest.approx(backprop[0, 0], rel=1e-12, abs=1e-15)
 
 
 def test_a_relu_of_relus_is_one_function_in_the_formulas():
@@ -192,12 +212,8 @@ def test_errors_name_the_argument(worked):
         S.SymbolicNetwork([2, 2], "sigmod")
 
 
-def test_chain_rule_delta_is_the_neurons_error(worked):
+def test_chain_rule_delta_needs_one_neuron_and_its_latex_brackets_negatives(worked):
     net = EX.network()
-    g = net.gradients(EX.X, EX.Y)
-    for name, (l, j, _) in data.WEIGHT_NAMES.items():
-        assert worked.chain_rule(name, net, EX.X, EX.Y).delta == pytest.approx(
-            g.delta[l][j - 1, 0], rel=1e-12)
     with pytest.raises(ValueError, match="param: b1 feeds several neurons"):
         worked.chain_rule("b1", net, EX.X, EX.Y).delta
     # Negative factors are bracketed, so "+ (-0.2...)" never reads as "+ -0.2...".

@@ -147,7 +147,7 @@ def test_ten_lines_of_batches_and_bp1_to_bp4_are_exactly_network_train():
     for _ in range(3):
         for X_b, Y_b in batches(X, Y, 16, rng):
             t = net.forward(X_b)
-            delta = {L: bp1(net.loss, net.activations[L], t.z[L], t.a[L], Y_b)}
+            delta = {L: bp1(net.cost_function, net.activations[L], t.z[L], t.a[L], Y_b)}
             for l in range(L - 1, 0, -1):
                 delta[l] = bp2(net.W[l + 1], delta[l + 1], net.activations[l], t.z[l], t.a[l])
             for l in range(1, L + 1):
@@ -188,7 +188,7 @@ def test_bp1_to_bp4_are_the_pieces_of_gradients():
     X, Y = rng.standard_normal((2, 7)), rng.uniform(0, 1, (3, 7))
     g = net.gradients(X, Y)
     t = g.trace
-    d2 = bp1(net.loss, net.activations[2], t.z[2], t.a[2], Y)
+    d2 = bp1(net.cost_function, net.activations[2], t.z[2], t.a[2], Y)
     d1 = bp2(net.W[2], d2, net.activations[1], t.z[1], t.a[1])
     assert np.array_equal(d2, g.delta[2]) and np.array_equal(d1, g.delta[1])
     assert np.allclose(d2, (t.a[2] - Y) * t.a[2] * (1 - t.a[2]))            # BP1 by hand

@@ -1,9 +1,11 @@
-"""The worked example of seed 000, from bpcore alone, against the reference numbers in
-../shared/DESIGN.md (computed independently, float64), to 9 significant digits."""
+"""The worked example (the worked-example article, Mazur's example), from bpcore alone, against
+the design notes' reference numbers (DESIGN.md, computed independently in float64), to 9
+significant digits."""
 import numpy as np
 import pytest
 
 from bpcore import Network, data
+from bpcore.book.replay import published_step
 from bpcore.data import weight_by_name
 from conftest import assert_sig
 
@@ -23,7 +25,7 @@ OUT_AFTER_10000 = ("0.015913620", "0.984064274")
 
 def test_weights_sit_where_the_notation_table_says():
     net = EX.network()
-    # w^l_jk joins neuron k of layer l-1 to neuron j of layer l; seed 000's w2 joins i2 to h1.
+    # w^l_jk joins neuron k of layer l-1 to neuron j of layer l; the article's w2 joins i2 to h1.
     assert net.W[1][0, 1] == 0.20 and net.W[1][1, 0] == 0.25
     assert net.W[2][0, 1] == 0.45 and net.W[2][1, 0] == 0.50
     for name, value in EX.weights.items():
@@ -33,7 +35,7 @@ def test_weights_sit_where_the_notation_table_says():
 def test_forward_pass_every_intermediate_value():
     net = EX.network()
     t = net.forward(EX.X)
-    # net_h1 = w1 i1 + w2 i2 + b1, written out by hand as in the seed.
+    # net_h1 = w1 i1 + w2 i2 + b1, written out by hand as in the article.
     assert t.z[1][0, 0] == pytest.approx(0.15 * 0.05 + 0.20 * 0.10 + 0.35, rel=1e-15)
     assert_sig(t.a[1][0, 0], FORWARD["out_h1"], what="out_h1")
     assert_sig(t.a[1][1, 0], FORWARD["out_h2"], what="out_h2")
@@ -96,13 +98,13 @@ def test_hidden_deltas_from_updated_weights_give_the_articles_figure():
 
 
 def test_published_ordering_reproduces_every_figure_the_article_prints():
-    """data.WorkedExample.published_step: w5..w8 first, then BP2 through the new weights."""
+    """bpcore.book.replay.published_step: w5..w8 first, then BP2 through the new weights."""
     net = EX.network()
-    EX.published_step(net)
+    published_step(net, EX)
     assert_sig(net.cost(EX.X, EX.Y), "0.291027924", what="E after one update (article)")
     for _ in range(9_999):
-        EX.published_step(net)
-    assert_sig(net.cost(EX.X, EX.Y), "0.000035085", what="E after 10000 (seed 000)")
+        published_step(net, EX)
+    assert_sig(net.cost(EX.X, EX.Y), "0.000035085", what="E after 10000 (article)")
     out = net.predict(EX.X)[:, 0]
     assert_sig(out[0], "0.015912196", what="out_o1 after 10000 (article)")
     assert_sig(out[1], "0.984065734", what="out_o2 after 10000 (article)")

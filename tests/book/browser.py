@@ -83,7 +83,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-# -- slider explorers (bpcore.explore) -----------------------------------------------------------
+# -- slider explorers (bpcore.book.explore) ------------------------------------------------------
 
 #: JavaScript: for every explorer on the page, the src of each image that is visible now.
 VISIBLE_FRAMES_JS = """() => [...document.querySelectorAll('.bpcore-explorer')].map(ex =>

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcore import questions
+from bpcore import exercises
 
 from .browser import ROOT, browser_page
 from .test_html import HTML, SHOTS, site  # noqa: F401  (site is the served book, a fixture)
@@ -52,23 +52,23 @@ def open_every_solution(page, scope=""):
 def check_boxes(n, before, after, feedback):
     """Problems with chapter ``n``'s boxes: the feedback texts, the boxes before and after the
     clicks on the solutions' summaries."""
-    exercises = questions.chapter(n)
+    chapter = exercises.chapter(n)
     problems = []
-    if len(feedback) < 2 or len(feedback) != len(exercises):
-        problems.append(f"{len(feedback)} feedback boxes for {len(exercises)} exercises")
-    for k, (q, text) in enumerate(zip(exercises, feedback), start=1):
+    if len(feedback) < 2 or len(feedback) != len(chapter):
+        problems.append(f"{len(feedback)} feedback boxes for {len(chapter)} exercises")
+    for k, (q, text) in enumerate(zip(chapter, feedback), start=1):
         if not text.strip().startswith(f"{q.label}: Not attempted"):
             problems.append(f"feedback {k} does not say '{q.label}: Not attempted': {text!r}")
     for kind in ("solution", "hint"):
         boxes = before[kind]
         titles = [b["summary"] for b in boxes]
-        want = [f"{kind.title()} ({q.label})" for q in exercises]
+        want = [f"{kind.title()} ({q.label})" for q in chapter]
         if titles != want:
             problems.append(f"{kind} boxes {titles}, expected {want}")
         for box in boxes:
             if box["open"] or box["bodyVisible"]:
                 problems.append(f"{box['summary']} is open before any click")
-    for q, box in zip(exercises, after):
+    for q, box in zip(chapter, after):
         if not box["open"] or not box["bodyVisible"]:
             problems.append(f"{box['summary']} did not open on a click on its summary")
         if expected_code(q) not in box["text"]:
@@ -85,6 +85,7 @@ def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, 
         page.goto(f"{site}/{path}", wait_until="load")
         article = page.locator("article")
         feedback = article.locator(".bpcore-feedback").all_inner_texts()
+        # Each task is the chapter's Markdown, starting with the exercise's label in bold.
         tasks = [t for t in article.locator("strong").all_inner_texts()
                  if re.fullmatch(r"Exercise \d+\.\d+\.", t)]
         before = read_boxes(page, "article")
@@ -94,7 +95,7 @@ def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, 
         if n_sections:
             section.screenshot(path=str(SHOTS / f"exercises-{CHAPTERS[n]}.png"))
     assert n_sections == 1, "no section 'Exercises' in the page"
-    assert tasks == [f"{q.label}." for q in questions.chapter(n)], tasks
+    assert tasks == [f"{q.label}." for q in exercises.chapter(n)], tasks
     problems = check_boxes(n, before, after, feedback)
     assert not problems, problems
     assert not external, f"{path} tried to load from outside: {external}"

@@ -2,6 +2,7 @@
 widgets rendered, nothing fetched from outside, no page error but the two known harmless ones.
 
 Needs the book built first (``make test`` builds it before running these)."""
+import contextlib
 import re
 from pathlib import Path
 
@@ -37,12 +38,20 @@ def site():
         yield url
 
 
-@pytest.mark.parametrize("page_path", pages())
-def test_page_reads_offline(site, page_path):
+@contextlib.contextmanager
+def typeset(site, page_path):
+    """An offline browser page with ``page_path`` (relative to the site) loaded and its math
+    typeset; yields (page, external requests, page errors) as ``browser_page`` does."""
     with browser_page() as (page, external, errors):
         page.goto(f"{site}/{page_path}", wait_until="load")
         page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
         page.evaluate("MathJax.startup.promise")
+        yield page, external, errors
+
+
+@pytest.mark.parametrize("page_path", pages())
+def test_page_reads_offline(site, page_path):
+    with typeset(site, page_path) as (page, external, errors):
         page.wait_for_load_state("networkidle")
         report = page.evaluate("""() => {
             const maths = [...document.querySelectorAll('.math')];
@@ -91,24 +100,18 @@ def test_page_reads_offline(site, page_path):
     assert not unexpected, f"{page_path}: page errors: {unexpected}"
 
 
+def _article(site, path):
+    """The text of chapter page ``path`` and its number of images."""
+    with typeset(site, f"chapters/{path}") as (page, _, _):
+        return page.inner_text("article"), page.locator("article img").count()
+
+
 def test_chapter_one_shows_its_figures_and_the_worked_example(site):
-    with browser_page() as (page, external, errors):
-        page.goto(f"{site}/chapters/01-forward.html", wait_until="load")
-        page.evaluate("MathJax.startup.promise")
-        text = page.inner_text("article")
-        n_images = page.locator("article img").count()
+    text, n_images = _article(site, "01-forward.html")
     # The forward values are printed by bpcore at build time, to 9 significant digits.
     for value in ("0.593269992", "0.596884378", "0.75136507", "0.772928465", "0.298371109"):
         assert value in text, f"{value} missing from chapter 1"
     assert n_images >= 3
-
-
-
-def _article(site, path):
-    with browser_page() as (page, external, errors):
-        page.goto(f"{site}/chapters/{path}", wait_until="load")
-        page.evaluate("MathJax.startup.promise")
-        return page.inner_text("article"), page.locator("article img").count()
 
 
 def test_chapter_two_shows_the_backward_pass_and_the_errata(site):
@@ -133,7 +136,8 @@ def test_chapter_three_shows_the_cas_proof_and_the_gradient_check(site):
 
 
 def explorer_pages():
-    """Pages whose widget state holds an explorer (bpcore.explore marks its box with a class)."""
+    """Pages whose widget state holds an explorer (bpcore.book.explore marks its box with a
+    class)."""
     return [p for p in pages() if (HTML / p).exists() and "bpcore-explorer" in
             (HTML / p).read_text(encoding="utf-8")]
 

@@ -27,6 +27,25 @@ def _axes(ax, figsize):
     return ax
 
 
+def _finish(ax, xlabel, ylabel, title=None, legend=None):
+    """Name the axes, add the legend (``legend``: its keyword arguments; None for no legend)
+    and the title (if any); return ``ax``."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend is not None:
+        ax.legend(**legend)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _runs(items, labels):
+    """(item, label, colour) for each run: labels default to None, colours cycle RUN_COLOURS,
+    so that run i has the same colour in every figure."""
+    labels = labels or [None] * len(items)
+    return list(zip(items, labels, RUN_COLOURS * len(items)))
+
+
 #: Layout of :func:`draw_network`, in data units: layer spacing, neuron spacing, box size.
 DX, DY, BOX_W, BOX_H = 3.0, 1.5, 1.25, 0.95
 
@@ -55,71 +74,103 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
                   towards the input, and each box shows the neuron's a and delta (BP1, BP2).
                   ``cost_name`` names the cost in the labels (the worked example's "E").
     """
-    from matplotlib.patches import FancyBboxPatch
     if show_weights is None:
         show_weights = max(net.sizes) <= 3
     if gradients is not None:
         trace = gradients.trace
-    back = "#a61c3c"                     # colour of everything the backward pass computed
     sizes = net.sizes
     ax = _axes(ax, (3.3 * len(sizes), 1.8 * max(sizes) + 1.2))
     pos = _layer_positions(sizes)
     for l in range(1, len(sizes)):
         for j in range(sizes[l]):
             for k in range(sizes[l - 1]):
-                (x0, y0), (x1, y1) = pos[l - 1][k], pos[l][j]
-                x0, x1 = x0 + BOX_W / 2, x1 - BOX_W / 2
-                if gradients is None:
-                    ax.plot([x0, x1], [y0, y1], color="0.55", lw=1.2, zorder=1)
-                else:                    # the error flows back: arrows from layer l to l - 1
-                    ax.annotate("", xy=(x0, y0), xytext=(x1, y1), zorder=1,
-                                arrowprops=dict(arrowstyle="-|>", color=back, lw=1.2,
-                                                shrinkA=0, shrinkB=0, mutation_scale=12))
-                if not show_weights:
-                    continue
-                # Straight edges are labelled at their middle. Crossing edges meet at their
-                # middles, so they are labelled a quarter of the way along, where they are apart.
-                # (Gradient labels are longer: they go a little further in, clear of the box.)
-                frac = 0.5 if y0 == y1 else (0.25 if gradients is None else 0.37)
-                xm, ym = x0 + frac * (x1 - x0), y0 + frac * (y1 - y0)
-                name = (weight_names or {}).get((l, j + 1, k + 1),
-                                                f"$w^{{{l}}}_{{{j + 1}{k + 1}}}$")
-                if gradients is None:
-                    label, colour = f"{name} = {net.W[l][j, k]:.{min(decimals, 3)}g}", "black"
-                else:
-                    name = name.strip("$")
-                    label = (rf"$\partial {cost_name}/\partial {name}$ = "
-                             f"{gradients.W[l][j, k]:.{min(decimals, 3)}g}")
-                    colour = back
-                ax.text(xm, ym, label, fontsize=9 if gradients is None else 8.5,
-                        ha="center", va="center", zorder=3,
-                        color=colour,
-                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", lw=0.6))
+                label = (_weight_label(net, gradients, weight_names, (l, j, k), decimals,
+                                       cost_name) if show_weights else None)
+                _draw_edge(ax, pos[l - 1][k], pos[l][j], label, backward=gradients is not None)
     for l, layer in enumerate(pos):
         colour = "#cfe2f3" if l == 0 else ("#fde9c9" if l == len(sizes) - 1 else "#d9ead3")
-        for j, (x, y) in enumerate(layer):
-            ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
-                                        boxstyle="round,pad=0.02", facecolor=colour,
-                                        edgecolor="0.25", lw=1.2, zorder=4))
+        for j, xy in enumerate(layer):
             label = neuron_names[l][j] if neuron_names else (
                 f"$x_{{{j + 1}}}$" if l == 0 else f"$a^{{{l}}}_{{{j + 1}}}$")
-            lines = []
-            if trace is not None:
-                if l == 0:
-                    lines.append(f"in {trace.a[0][j, sample]:.{decimals}g}")
-                elif gradients is None:
-                    lines.append(f"net {trace.z[l][j, sample]:.{decimals}g}")
-                    lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
-                else:
-                    lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
-                    lines.append(f"δ {gradients.delta[l][j, sample]:.{decimals}g}")
-            if l > 0 and gradients is None:
-                lines.append(f"b = {net.b[l][j, 0]:.{min(decimals, 3)}g}")
-            ax.text(x, y + BOX_H / 2 - 0.08, label, ha="center", va="top", fontsize=11,
-                    fontweight="bold", zorder=5)
-            if lines:
-                ax.text(x, y + BOX_H / 2 - 0.36, "\n".join(lines), ha="center", va="top",
-                        fontsize=8.5, zorder=5, linespacing=1.25)
+            _draw_neuron(ax, xy, colour, label,
+                         _neuron_lines(net, trace, gradients, l, j, sample, decimals))
+    _frame_layers(ax, sizes)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+#: Colour of everything the backward pass computed, in :func:`draw_network`.
+BACKWARD = "#a61c3c"
+
+
+def _weight_label(net, gradients, weight_names, ljk, decimals, cost_name) -> str:
+    """The label of the edge of w^l_jk (``ljk`` = (l, j, k), j and k from 0): its value, or
+    with ``gradients``, dC/dw^l_jk."""
+    l, j, k = ljk
+    name = (weight_names or {}).get((l, j + 1, k + 1), f"$w^{{{l}}}_{{{j + 1}{k + 1}}}$")
+    if gradients is None:
+        return f"{name} = {net.W[l][j, k]:.{min(decimals, 3)}g}"
+    return (rf"$\partial {cost_name}/\partial {name.strip('$')}$ = "
+            f"{gradients.W[l][j, k]:.{min(decimals, 3)}g}")
+
+
+def _draw_edge(ax, start, end, label, backward):
+    """The edge from the neuron at ``start`` to the one at ``end`` (box centres), with
+    ``label`` on it unless None; ``backward``: an arrow back towards the input."""
+    (x0, y0), (x1, y1) = start, end
+    x0, x1 = x0 + BOX_W / 2, x1 - BOX_W / 2
+    if not backward:
+        ax.plot([x0, x1], [y0, y1], color="0.55", lw=1.2, zorder=1)
+    else:                                # the error flows back: arrows from layer l to l - 1
+        ax.annotate("", xy=(x0, y0), xytext=(x1, y1), zorder=1,
+                    arrowprops=dict(arrowstyle="-|>", color=BACKWARD, lw=1.2,
+                                    shrinkA=0, shrinkB=0, mutation_scale=12))
+    if label is None:
+        return
+    # Straight edges are labelled at their middle. Crossing edges meet at their middles, so
+    # they are labelled a quarter of the way along, where they are apart. (Gradient labels are
+    # longer: they go a little further in, clear of the box.)
+    frac = 0.5 if y0 == y1 else (0.37 if backward else 0.25)
+    ax.text(x0 + frac * (x1 - x0), y0 + frac * (y1 - y0), label,
+            fontsize=8.5 if backward else 9, ha="center", va="center", zorder=3,
+            color=BACKWARD if backward else "black",
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", lw=0.6))
+
+
+def _neuron_lines(net, trace, gradients, l, j, sample, decimals) -> list:
+    """What the box of neuron j (from 0) of layer l shows under its name."""
+    lines = []
+    if trace is not None:
+        if l == 0:
+            lines.append(f"in {trace.a[0][j, sample]:.{decimals}g}")
+        elif gradients is None:
+            lines.append(f"net {trace.z[l][j, sample]:.{decimals}g}")
+            lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
+        else:
+            lines.append(f"out {trace.a[l][j, sample]:.{decimals}g}")
+            lines.append(f"δ {gradients.delta[l][j, sample]:.{decimals}g}")
+    if l > 0 and gradients is None:
+        lines.append(f"b = {net.b[l][j, 0]:.{min(decimals, 3)}g}")
+    return lines
+
+
+def _draw_neuron(ax, xy, colour, label, lines):
+    """A neuron's box centred at ``xy``: ``label`` in bold, then ``lines``."""
+    from matplotlib.patches import FancyBboxPatch
+    x, y = xy
+    ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
+                                boxstyle="round,pad=0.02", facecolor=colour,
+                                edgecolor="0.25", lw=1.2, zorder=4))
+    ax.text(x, y + BOX_H / 2 - 0.08, label, ha="center", va="top", fontsize=11,
+            fontweight="bold", zorder=5)
+    if lines:
+        ax.text(x, y + BOX_H / 2 - 0.36, "\n".join(lines), ha="center", va="top",
+                fontsize=8.5, zorder=5, linespacing=1.25)
+
+
+def _frame_layers(ax, sizes):
+    """Limits fitting the network, no axes, and each layer's name above it."""
     ax.set_xlim(-BOX_W / 2 - 0.2, DX * (len(sizes) - 1) + BOX_W / 2 + 0.2)
     ax.set_ylim(-DY * (max(sizes) - 1) - BOX_H / 2 - 0.2, BOX_H / 2 + 0.65)
     ax.set_aspect("equal")
@@ -128,9 +179,6 @@ def draw_network(net, trace=None, sample=0, neuron_names=None, weight_names=None
     for l, name in enumerate(layer_names):
         ax.text(DX * l, BOX_H / 2 + 0.15, f"{name} (l = {l})", ha="center", va="bottom",
                 fontsize=9, color="0.3")
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5, legend=True):
@@ -156,13 +204,7 @@ def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5,
                    label=f"class {c}", zorder=3)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    if legend:
-        ax.legend(loc="best", fontsize=9)
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish(ax, "$x_1$", "$x_2$", title, dict(loc="best", fontsize=9) if legend else None)
 
 
 def neuron_line(net, ax, **style):
@@ -194,7 +236,7 @@ def _signed(value) -> str:
 
 def activation_curve(name, ax=None, derivative=False, z=None, title=None):
     """Plot the activation ``name`` from the registry (and its derivative f' if asked)."""
-    from .activations import get_activation
+    from ..activations import get_activation
     act = get_activation(name)
     ax = _axes(ax, (4.5, 3.2))
     z = np.linspace(-5, 5, 1001) if z is None else z
@@ -204,11 +246,8 @@ def activation_curve(name, ax=None, derivative=False, z=None, title=None):
         ax.plot(z, act.df(z, a), lw=2, ls="--", label=f"{act.name}'(z)")
     ax.axhline(0, color="0.7", lw=0.8)
     ax.axvline(0, color="0.7", lw=0.8)
-    ax.set_xlabel("weighted input z")
-    ax.set_ylabel("activation a = f(z)")
-    ax.legend(loc="best", fontsize=9)
-    ax.set_title(title or act.name)
-    return ax
+    return _finish(ax, "weighted input z", "activation a = f(z)", title or act.name,
+                   dict(loc="best", fontsize=9))
 
 
 def _plain_log_axis(axis):
@@ -220,18 +259,19 @@ def _plain_log_axis(axis):
 
 
 def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True):
-    """Plot the cost of one or more :class:`bpcore.History` (or :class:`bpcore.surface.Path`)
-    against the update number (``x="step"``), the epoch (``x="epoch"``) or the measured
-    training time of a History (``x="seconds"``); log-scale cost."""
+    """Plot the cost of one or more :class:`bpcore.History` (or
+    :class:`bpcore.book.surface.Path`) against the update number (``x="step"``), the epoch
+    (``x="epoch"``) or the measured training time of a History (``x="seconds"``); log-scale
+    cost."""
     if x not in ("step", "epoch", "seconds"):
         raise ValueError(f"x: expected 'step', 'epoch' or 'seconds', got {x!r}")
     ax = _axes(ax, (5, 3.2))
     if not isinstance(histories, (list, tuple)):
         histories = [histories]
-    labels = labels or [None] * len(histories)
+    runs = _runs(histories, labels)
     if logy:                      # before plotting: switching scale later autoscales again
         ax.set_yscale("log")
-    for h, label, colour in zip(histories, labels, RUN_COLOURS * len(histories)):
+    for h, label, colour in runs:
         steps = getattr(h, "step", None)
         steps = np.arange(len(h.cost)) if steps is None else steps
         if x == "epoch":
@@ -249,20 +289,17 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
         if costs.size:
             lo, hi = costs.min(), costs.max()
             ax.set_ylim(lo / 1.5, min(hi * 1.5, 1e200))
-    ax.set_xlabel({"step": "update", "epoch": "epoch", "seconds": "training time (s)"}[x])
-    ax.set_ylabel("cost C")
-    if any(labels):
-        ax.legend(loc="best", fontsize=9)
-    if title:
-        ax.set_title(title)
-    return ax
+    xlabel = {"step": "update", "epoch": "epoch", "seconds": "training time (s)"}[x]
+    legend = dict(loc="best", fontsize=9) if any(label for _, label, _ in runs) else None
+    return _finish(ax, xlabel, "cost C", title, legend)
 
 
 def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p", "q"),
                   levels=18):
-    """Contours of the cost ``C`` (from :meth:`bpcore.surface.ErrorSurface.grid`) over the
-    weights ``u`` (x axis) and ``v`` (y axis), log-spaced so that shallow valleys show, and
-    each :class:`bpcore.surface.Path` in ``paths`` drawn on top (start marked with a circle)."""
+    """Contours of the cost ``C`` (from :meth:`bpcore.book.surface.ErrorSurface.grid`) over
+    the weights ``u`` (x axis) and ``v`` (y axis), log-spaced so that shallow valleys show, and
+    each :class:`bpcore.book.surface.Path` in ``paths`` drawn on top (start marked with a
+    circle)."""
     from matplotlib.colors import LogNorm
     ax = _axes(ax, (5, 4.2))
     floor = max(float(np.min(C[C > 0])) if np.any(C > 0) else 1e-6, 1e-6)
@@ -271,18 +308,13 @@ def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p
                 alpha=0.85)
     ax.contour(u, v, np.maximum(C, floor), levels=lev, colors="white", linewidths=0.4,
                alpha=0.6)
-    labels = labels or [None] * len(paths)
-    for path, label, colour in zip(paths, labels, RUN_COLOURS * len(paths)):
+    runs = _runs(paths, labels)
+    for path, label, colour in runs:
         pts = path.points
         ax.plot(pts[:, 0], pts[:, 1], "-o", color=colour, ms=2.5, lw=1.2, label=label,
                 zorder=3)
         ax.plot(pts[0, 0], pts[0, 1], "o", ms=8, mfc="none", mec=colour, mew=2, zorder=4)
     ax.set_xlim(u[0], u[-1])
     ax.set_ylim(v[0], v[-1])
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
-    if any(labels):
-        ax.legend(loc="lower right", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return ax
+    legend = dict(loc="lower right", fontsize=8) if any(label for _, label, _ in runs) else None
+    return _finish(ax, names[0], names[1], title, legend)

@@ -12,7 +12,7 @@ book), and lets the browser pick the one to show:
   ``ipywidgets.jslink``, which runs in the browser: no kernel, no round trip. (A kernel-side
   ``link`` does the same in Python, so that the selected frame can be read and tested there.)
 
->>> from bpcore import explore
+>>> from bpcore.book import explore
 >>> def draw(fig, lr):
 ...     fig.add_subplot().set_title(f"learning rate {lr:g}")
 >>> ex = explore.Explorer([explore.slider("learning rate", [0.1, 1.0])], draw, progress=False)

@@ -6,9 +6,9 @@ valleys, ridges and possibly several minima. Gradient descent on those two weigh
 
     p <- p - lr * dC/dp,    q <- q - lr * dC/dq    (the two entries of BP4's dC/dW),
 
-is a walk on that surface (:meth:`ErrorSurface.descend`), which shows what the learning rate does:
-too small crawls, a good one reaches the bottom of its valley, a large one zig-zags across it, and a
-larger one climbs out of it until the cost overflows (:class:`bpcore.TrainingDiverged`).
+is a walk on that surface (:meth:`ErrorSurface.descend`), which shows what the learning rate
+does: too small crawls, a good one reaches the bottom of its valley, a large one zig-zags across
+it, and a larger one climbs out of it until the cost overflows (:class:`bpcore.TrainingDiverged`).
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import validate
-from .train import TrainingDiverged
+from .. import validate
+from ..train import TrainingDiverged
 
 
 @dataclass
@@ -74,7 +74,7 @@ class ErrorSurface:
         """C with p = u and q = v."""
         net = self.net.copy()
         self._set(net, u, v)
-        return net.loss.value(net._forward(self.X).output, self.Y)
+        return net.cost(self.X, self.Y)
 
     def grid(self, u, v) -> np.ndarray:
         """C on the grid u x v (1-D arrays): an array of shape (len(v), len(u)), rows along v,
@@ -85,7 +85,7 @@ class ErrorSurface:
         for r, vv in enumerate(v):
             for c, uu in enumerate(u):
                 self._set(net, uu, vv)
-                out[r, c] = net.loss.value(net._forward(self.X).output, self.Y)
+                out[r, c] = net.cost(self.X, self.Y)
         return out
 
     def hessian(self, u: float, v: float, eps: float = 1e-4) -> np.ndarray:
@@ -117,14 +117,11 @@ class ErrorSurface:
         with np.errstate(over="ignore", invalid="ignore"):
             for step in range(steps + 1):
                 self._set(net, u, v)
-                g = net._gradients(self.X, self.Y)
+                g = net.gradients(self.X, self.Y)
                 if not (np.isfinite(g.cost) and np.isfinite(u) and np.isfinite(v)):
                     path = Path(np.array(points), np.array(costs), lr)
-                    raise TrainingDiverged(
-                        f"gradient descent diverged with learning rate lr={lr:g}: the cost "
-                        f"became {g.cost} before update {step} of {steps}, after "
-                        f"{costs[-1] if costs else float('nan'):.3g}. Try a smaller learning "
-                        f"rate, such as lr={lr / 10:g}.", lr, step, path)
+                    raise TrainingDiverged(lr, step, g.cost, costs[-1] if costs else None,
+                                           steps, path, what="gradient descent")
                 points.append((u, v))
                 costs.append(g.cost)
                 if step < steps:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gradcheck import numeric_gradients
-from .network import Network
+from ..gradcheck import numeric_gradients
+from ..network import Network
 
 METHODS = ("backprop", "finite differences", "sympy")
 
@@ -59,7 +59,7 @@ def gradient_times(sizes_list, sympy_max_params=30, m=10, repeats=1, seed=0,
     differentiating, lambdifying and evaluating. ``progress``, if given, is called with a short
     message before each network.
     """
-    from . import symbolic
+    from .. import symbolic
     import sympy
 
     out = []
