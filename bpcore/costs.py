@@ -74,9 +74,7 @@ class Cost:
         """
         if self.shortcut is not None:
             return self.shortcut(Z, A, Y)
-        delta = self.grad(A, Y)
-        delta *= sigma.df(Z, A)                 # in place: grad returns a new array
-        return delta
+        return self.grad(A, Y) * sigma.df(Z, A)
 
     def __repr__(self) -> str:
         return f"Cost({self.name!r})"
@@ -104,12 +102,7 @@ def _cross_entropy(A, Y, Z=None):
     if Z is not None:
         # C_x = softplus(z) - y z with softplus(z) = max(z, 0) + ln(1 + e^-|z|): one exp, no log
         # of a rounded 0, and max(z, 0) - y z first, which is exactly 0 or z for y = 1 or 0.
-        C = np.maximum(Z, 0.0)
-        C -= Y * Z
-        t = np.abs(Z)
-        np.negative(t, out=t)
-        np.exp(t, out=t)
-        C += np.log1p(t, out=t)
+        C = (np.maximum(Z, 0.0) - Y * Z) + np.log1p(np.exp(-np.abs(Z)))
         return float(C.sum()) / Z.shape[1]
     A = np.clip(A, EPS, 1.0 - EPS)
     return -float(np.vdot(Y, np.log(A)) + np.vdot(1.0 - Y, np.log1p(-A))) / A.shape[1]

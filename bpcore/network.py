@@ -125,7 +125,7 @@ class Network:
         z, a = [None], [X]
         for l in range(1, self.L + 1):
             z_l = self.W[l] @ a[l - 1]
-            z_l += self.b[l]                      # in place: z_l is a new array already
+            z_l += self.b[l]                      # speed (make bench): no second new array
             z.append(z_l)
             a.append(self.activations[l].f(z_l))
         return Trace(z, a)
@@ -238,7 +238,7 @@ def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation, z: np.nda
     l's activation, weighted input and output (sigma' may use a, which is cheaper).
     """
     delta = W_next.T @ delta_next
-    delta *= sigma.df(z, a)
+    delta *= sigma.df(z, a)                     # speed (make bench): no third new array
     return delta
 
 
@@ -249,7 +249,7 @@ def bp3(delta: np.ndarray) -> np.ndarray:
     """
     m = delta.shape[1]
     total = delta.sum(axis=1, keepdims=True)
-    return total / m if m > 1 else total        # one sample: its own gradient is the average
+    return total / m if m > 1 else total        # speed (make bench): m = 1 skips a division
 
 
 def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
@@ -260,4 +260,4 @@ def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
     """
     m = delta.shape[1]
     total = delta @ a_prev.T                    # the sum over the samples of a_k delta_j
-    return total / m if m > 1 else total
+    return total / m if m > 1 else total        # speed (make bench): m = 1 skips a division

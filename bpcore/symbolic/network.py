@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .. import validate
-from ..activations import get_activation
+from ..activations import per_layer
 from ..costs import get_cost
 from .chain_rule import ChainRule, chain_rule
 from .formulas import compose, cross_entropy_of_z, in_formulas, numpy_functions, weighted_inputs
@@ -69,11 +69,7 @@ class SymbolicNetwork:
             raise ValueError(f"names: 'worked' names the worked example's 2-2-2 network, "
                              f"got sizes {self.sizes}; use names='book'")
         self.names = names
-        acts = [activation] * L if isinstance(activation, str) else list(activation)
-        if len(acts) != L:
-            raise ValueError(f"activation: expected one name or {L} names (one per layer), "
-                             f"got {len(acts)}: {acts}")
-        self.activations = [None] + [get_activation(a) for a in acts]
+        self.activations = [None] + per_layer(activation, L)
         self.cost_function = get_cost(cost)
         self._latex: dict = {}
         self._build_symbols(Names(names, self.sizes))
