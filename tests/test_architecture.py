@@ -139,7 +139,7 @@ def test_import_bpcore_loads_numpy_only():
 
 
 def test_the_repository_does_not_point_outside_itself():
-    """Nothing tracked refers to the design notes beside the repository (../shared)."""
+    """Nothing tracked refers to the design notes kept beside the repository."""
     files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT,
                            check=True).stdout.split()
     if not files:
