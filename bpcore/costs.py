@@ -67,7 +67,7 @@ class Cost:
         return self.fn(A, Y, Z)
 
     def delta(self, sigma, Z, A, Y) -> np.ndarray:
-        """BP1, the output error: delta^L = grad_a C (.) sigma'(z^L), shape (n_L, m).
+        """BP1, the output error: delta^L = grad_a C (.) sigma'(z^L), (n_L, m).
 
         ``sigma`` is the output layer's :class:`bpcore.Activation`, ``Z`` = z^L, ``A`` = a^L.
         A cost with a ``shortcut`` for its required output activation returns that form.

@@ -125,7 +125,7 @@ class Network:
         z, a = [None], [X]
         for l in range(1, self.L + 1):
             z_l = self.W[l] @ a[l - 1]
-            z_l += self.b[l]                      # speed (make bench): no second new array
+            z_l += self.b[l]                  # in place, for speed (make bench)
             z.append(z_l)
             a.append(self.activations[l].f(z_l))
         return Trace(z, a)
@@ -219,7 +219,7 @@ class Network:
 
 def bp1(cost: Cost, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
         Y: np.ndarray) -> np.ndarray:
-    """BP1, the error of the output layer: delta^L = grad_a C (.) sigma'(z^L), shape (n_L, m).
+    """BP1, the output error: delta^L = grad_a C (.) sigma'(z^L), (n_L, m).
 
     ``cost`` gives grad_a C (one column per sample) and ``sigma`` is the output layer's
     activation. The cost owns the product (:meth:`bpcore.Cost.delta`), so that cross-entropy
@@ -230,34 +230,36 @@ def bp1(cost: Cost, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
     return cost.delta(sigma, z_L, a_L, Y)
 
 
-def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation, z: np.ndarray,
-        a: np.ndarray) -> np.ndarray:
-    """BP2, the error one layer back: delta^l = ((W^{l+1})^T delta^{l+1}) (.) sigma'(z^l).
+def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation,
+        z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """BP2, one layer back: delta^l = ((W^{l+1})^T delta^{l+1}) (.) sigma'(z^l).
 
     ``W_next`` is W^{l+1}, ``delta_next`` is delta^{l+1}, and ``sigma``, ``z``, ``a`` are layer
     l's activation, weighted input and output (sigma' may use a, which is cheaper).
     """
     delta = W_next.T @ delta_next
-    delta *= sigma.df(z, a)                     # speed (make bench): no third new array
+    delta *= sigma.df(z, a)     # in place, for speed (make bench)
     return delta
 
 
 def bp3(delta: np.ndarray) -> np.ndarray:
-    """BP3, the bias gradient: dC/db^l_j = delta^l_j, averaged over the m samples.
+    """BP3, the bias gradient: dC/db^l_j = delta^l_j, averaged over the samples.
 
     ``delta`` is delta^l, shape (n_l, m); the result is a column (n_l, 1).
     """
     m = delta.shape[1]
     total = delta.sum(axis=1, keepdims=True)
-    return total / m if m > 1 else total        # speed (make bench): m = 1 skips a division
+    # one sample: the sum is the average (no division: faster, make bench)
+    return total / m if m > 1 else total
 
 
 def bp4(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
-    """BP4, the weight gradient: dC/dw^l_jk = a^{l-1}_k delta^l_j, averaged over the samples.
+    """BP4, the weight gradient: dC/dw^l_jk = a^{l-1}_k delta^l_j, averaged.
 
     As matrices, dC/dW^l = delta^l (a^{l-1})^T / m: ``delta`` is (n_l, m) and ``a_prev`` is
     a^{l-1}, (n_{l-1}, m); the result has the shape of W^l, (n_l, n_{l-1}).
     """
     m = delta.shape[1]
-    total = delta @ a_prev.T                    # the sum over the samples of a_k delta_j
-    return total / m if m > 1 else total        # speed (make bench): m = 1 skips a division
+    total = delta @ a_prev.T    # the sum over the samples of a_k delta_j
+    # one sample: the sum is the average (no division: faster, make bench)
+    return total / m if m > 1 else total

@@ -86,3 +86,4 @@ def test_table_formats_to_significant_digits():
     assert md.splitlines()[1] == "| --- | --- |"
     with pytest.raises(ValueError, match="2 cells"):
         Table(["a", "b"], [[1]])
+
