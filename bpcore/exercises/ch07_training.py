@@ -13,6 +13,7 @@ import numpy as np
 
 from bpcore.network import Network
 from bpcore.train import batches
+from bpcore.validate import looks_transposed
 
 from .core import Exercise, Incorrect, as_numbers, call, incorrect_if
 
@@ -292,7 +293,7 @@ def _weights_of(got, sizes, what):
 def _layer_weights(value, l, n_in, n_out, what):
     """The reader's W^l as a float array of shape (n_out, n_in); Incorrect saying why not."""
     W, shape = as_numbers(value, f"{what}, W^{l}"), (n_out, n_in)
-    if W.shape != shape and W.shape == shape[::-1]:
+    if looks_transposed(W.shape, shape):
         raise Incorrect(f"{what}: W^{l} is transposed: W^l has shape (n_l, n_{{l-1}}) = "
                         f"{shape}, one row per unit of layer {l} and one column per input, so "
                         f"that W^l a^(l-1) works; got {W.shape}")

@@ -63,6 +63,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..validate import looks_transposed
+
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
 _MISSING = object()
 
@@ -120,7 +122,7 @@ def _compare_parts(actual, expected: tuple, name, rtol, atol, parts):
 
 def _shape_problem(a: np.ndarray, e: np.ndarray, name: str) -> str:
     hint = ""
-    if a.ndim == 2 and a.shape == e.shape[::-1]:
+    if looks_transposed(a.shape, e.shape):
         hint = (" It looks transposed: in this book samples are columns, so an array "
                 "is (neurons, samples).")
     elif a.size == e.size:
