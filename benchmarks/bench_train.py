@@ -8,14 +8,15 @@ Every implementation does the same work per update (forward pass, cost, BP1-BP4,
 weight, and of every bias unless they are frozen), in float64 on one thread, from the same
 starting parameters taken from the bpcore network. Workloads:
 
-- the worked example (Mazur's, as in the worked-example article): the 2-2-2 sigmoid network, quadratic cost, one sample,
+- the worked example (Mazur's, as in the worked-example article): the 2-2-2 sigmoid
+  network, quadratic cost, one sample,
   learning rate 0.5, biases not trained. After 10000 updates every implementation must give
   E = 3.51018778e-05 (checked once, untimed); the timings use batches of fewer updates (the
   first ones of the same run) and are reported per update;
 - moons, 200 points, 2-H-2 (tanh, sigmoid, cross-entropy) for H = 1, 2, 4, 10, 20, 50, lr 1.0;
 - regression, 1000 points, 3-30-10-3-1 (sigmoid, sigmoid, relu, identity, mse), lr 0.01.
 
-The last three train on the full batch.
+All of them train on the full batch.
 
 Implementations (the table's columns):
 

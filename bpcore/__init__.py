@@ -19,7 +19,8 @@ the functions ``bp1`` ... ``bp4``), ``activations``, ``costs`` (each cost owns i
 
 Around it, each imported on its own and never by the engine:
 ``bpcore.symbolic`` (the network in sympy: derivatives, chain rule, the CAS proof of BP1-BP4),
-``bpcore.book`` (the book's plots, slider explorers, error surfaces, timings, tables) and
+``bpcore.book`` (the book's plots, slider explorers, error surfaces, timings, tables, the
+engine's source as a chapter shows it) and
 ``bpcore.exercises`` (the self-check exercises, one module per chapter).
 """
 from . import data

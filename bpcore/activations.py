@@ -58,7 +58,8 @@ def _identity_df(z, a):
 
 
 def _step(z):
-    """Unit step: 1 where z > 0, else 0 (the threshold unit of the neurons-and-functions article)."""
+    """Unit step: 1 where z > 0, else 0 (the threshold unit of the neurons-and-functions
+    article)."""
     return (z > 0).astype(float)
 
 

@@ -69,10 +69,15 @@ class Cost:
     def delta(self, sigma, Z, A, Y) -> np.ndarray:
         """BP1, the output error: delta^L = grad_a C (.) sigma'(z^L), (n_L, m).
 
-        ``sigma`` is the output layer's :class:`bpcore.Activation`, ``Z`` = z^L, ``A`` = a^L.
-        A cost with a ``shortcut`` for its required output activation returns that form.
+        ``sigma`` is the output layer's :class:`bpcore.Activation`; ``Z`` = z^L, ``A`` = a^L and
+        ``Y`` are (n_L, m), unchecked. A cost with a ``shortcut`` returns that form; it holds
+        only for the cost's required output activation, so any other ``sigma`` raises
+        ValueError (naming both).
         """
         if self.shortcut is not None:
+            if sigma.name != self.output:
+                raise ValueError(f"sigma: the {self.name} cost's BP1 needs a {self.output!r} "
+                                 f"output layer, got {sigma.name!r}")
             return self.shortcut(Z, A, Y)
         return self.grad(A, Y) * sigma.df(Z, A)
 

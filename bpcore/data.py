@@ -1,15 +1,19 @@
 """The book's data sets, all generated here with seeded numpy (nothing is downloaded).
 
-Every function returns inputs ``X`` of shape (n_0, m) and targets ``Y`` of shape (n_L, m): one
+The data sets come as inputs ``X`` of shape (n_0, m) and targets ``Y`` of shape (n_L, m): one
 sample per column, as the equations and :class:`bpcore.Network` expect.
 
-- :func:`worked_example`: the 2-2-2 sigmoid network of the worked-example article
-                          (Mazur's step-by-step example), one sample, known weights.
+- :func:`worked_example`: a :class:`WorkedExample`, the 2-2-2 sigmoid network of the
+                          worked-example article (Mazur's step-by-step example): one
+                          sample, known weights; :data:`WEIGHT_NAMES` and
+                          :func:`weight_by_name` read w1..w8 in the book's notation.
 - :func:`clouds`:         two Gaussian clouds that a single neuron (a straight line) separates.
-- :func:`xor`:            the four points of XOR, which no network without a hidden layer separates.
-- :func:`moons`:          two interleaving half circles with Gaussian noise (the neurons-and-functions
-                          article's data set).
-- :func:`two_minima`:     a 1-2-1 network whose cost over two of its weights has two minima.
+- :func:`xor`:            the four points of XOR, which no network without a hidden layer
+                          separates.
+- :func:`moons`:          two interleaving half circles with Gaussian noise (the
+                          neurons-and-functions article's data set).
+- :func:`two_minima`:     (net, X, Y): a 1-2-1 network whose cost over two of its weights
+                          has two minima.
 - :func:`regression`:     a smooth function of 3 features plus noise, for the 3-30-10-3-1 network
                           of the hand-written numpy article.
 """
@@ -101,9 +105,9 @@ def moons(n=200, noise=0.2, seed=0, one_hot=True):
     """Two interleaving half moons, n points, Gaussian noise of standard deviation ``noise``.
 
     The upper moon is the arc (cos t, sin t), the lower one (1 - cos t, 1/2 - sin t), t in [0, pi];
-    the columns are shuffled. Returns X (2, n) and, with ``one_hot`` (the neurons-and-functions article's 2-output
-    network), Y (2, n) with columns [1, 0] (upper moon) or [0, 1] (lower moon); otherwise
-    Y (1, n) with the label 0 or 1.
+    the columns are shuffled. Returns X (2, n) and, with ``one_hot`` (the neurons-and-functions
+    article's 2-output network), Y (2, n) with columns [1, 0] (upper moon) or [0, 1] (lower
+    moon); otherwise Y (1, n) with the label 0 or 1.
     """
     n = validate.positive_int(n, "n")
     if n < 2:

@@ -21,7 +21,7 @@ that resolution, relative to the largest entry of that gradient (W and b separat
 
 An entry that is tiny next to its neighbours is not judged against its own size, and a layer
 whose whole gradient lies below the resolution (a long chain of saturating units gives
-dC/dW^1 ~ 1e-13) is reported as "below resolution" rather than as a bug: finite differences
+dC/dW^1 ~ 7e-13) is reported as "below resolution" rather than as a bug: finite differences
 cannot tell it from zero. Rules of thumb for float64: 1e-9 or smaller means the two agree;
 1e-3 or larger means a bug (or a ReLU/step kink within eps of some z).
 """
@@ -97,9 +97,14 @@ def relative_error(a, b, floor=1e-12, resolution=0.0) -> float:
 def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     """Finite-difference dC/dW^l and dC/db^l for every layer.
 
+    ``X`` (n_0, m) and ``Y`` (n_L, m) as for :meth:`bpcore.Network.cost`. Returns (W, b): two
+    lists indexed by layer like ``net.W`` and ``net.b`` (index 0 None), each entry the numeric
+    gradient with the parameter's shape.
     ``stencil=2``: central difference, 2 forward passes per parameter, error O(eps^2).
     ``stencil=4``: (4 D(eps) - D(2 eps)) / 3, 4 forward passes per parameter, error O(eps^4).
     Each parameter is nudged in place and put back exactly, so ``net`` ends as it began.
+    Raises ValueError naming ``stencil`` (not 2 or 4), ``eps`` (not a float in (0, 1)), or the
+    data (as :meth:`bpcore.Network.cost`).
     """
     if stencil not in (2, 4):
         raise ValueError(f"stencil: expected 2 or 4, got {stencil!r}")
@@ -141,7 +146,8 @@ def gradcheck(net, X, Y, eps=1e-4, stencil=4, floor=1e-12) -> GradCheck:
     ``X`` (n_0, m), ``Y`` (n_L, m); ``eps`` and ``stencil`` as in :func:`numeric_gradients`;
     ``floor`` keeps the relative error finite for a gradient that is exactly zero.
     Returns a :class:`GradCheck`; print it for a table of the error per layer. The errors are
-    measured beyond what finite differences resolve (:func:`resolution`).
+    measured beyond what finite differences resolve (:func:`resolution`). Raises as
+    :func:`numeric_gradients`.
     """
     g = net.gradients(X, Y)
     numeric_W, numeric_b = numeric_gradients(net, X, Y, eps, stencil)

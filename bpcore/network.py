@@ -83,9 +83,15 @@ class Network:
 
     Initialisation when weights/biases are not given: scaled Gaussian weights
     w^l_{jk} ~ init_scale * N(0, 1) / sqrt(n_{l-1}) (with init_scale 1, z^l starts with
-    variance about 1 for inputs of variance 1, as in the neurons-and-functions article) and zero biases, drawn from
-    ``numpy.random.default_rng(seed)``. ``init_scale=0`` starts every weight at zero, and a large
+    variance about 1 for inputs of variance 1, as in the neurons-and-functions article) and
+    zero biases, drawn from ``numpy.random.default_rng(seed)``. ``init_scale=0`` starts every weight at zero, and a large
     ``init_scale`` saturates sigmoid and tanh units from the start (chapter 7 shows both).
+
+    Raises TypeError or ValueError naming the argument: sizes that are not at least two
+    positive whole numbers, an unknown activation or cost name, a list of activations whose
+    length is not L, a cost whose required output activation is not layer L's (cross_entropy
+    needs sigmoid), weights or biases of the wrong number or shape, NaN in them, a negative
+    ``init_scale``.
     """
 
     def __init__(self, sizes, activation="sigmoid", cost="quadratic",
@@ -118,6 +124,8 @@ class Network:
         """Forward pass: z^l = W^l a^{l-1} + b^l, a^l = sigma(z^l) for l = 1..L.
 
         ``X`` has shape (n_0, m), one sample per column. Returns the :class:`Trace`.
+        Raises ValueError naming ``X`` for a wrong shape (saying so when it looks transposed),
+        NaN or infinity, and TypeError for what is not numbers.
         """
         return self._forward(validate.inputs(X, self.sizes[0]))
 
@@ -131,11 +139,14 @@ class Network:
         return Trace(z, a)
 
     def predict(self, X) -> np.ndarray:
-        """The output a^L for inputs X of shape (n_0, m)."""
+        """The output a^L, shape (n_L, m), for inputs X of shape (n_0, m) (errors as
+        :meth:`forward`)."""
         return self.forward(X).output
 
     def cost(self, X, Y) -> float:
-        """The cost C of the network on inputs X (n_0, m) and targets Y (n_L, m)."""
+        """The cost C, the average over the m samples of C_x, on inputs X (n_0, m) and targets
+        Y (n_L, m). Raises ValueError naming ``X`` or ``Y`` for wrong shapes (saying so when
+        one looks transposed), NaN, or targets outside [0, 1] for cross_entropy."""
         return self._cost(*self._check_data(X, Y))
 
     def _cost(self, X: np.ndarray, Y: np.ndarray) -> float:
@@ -145,8 +156,9 @@ class Network:
         return self.cost_function.value(t.a[-1], Y, t.z[-1])
 
     def accuracy(self, X, Y) -> float:
-        """Fraction of samples classified right: argmax of the outputs against argmax of the
-        targets (one-hot), or, with one output, a^L > 0.5 against Y > 0.5."""
+        """Fraction of samples classified right, X (n_0, m) and Y (n_L, m): argmax of the
+        outputs against argmax of the targets (one-hot), or, with one output, a^L > 0.5
+        against Y > 0.5. Errors as :meth:`cost`."""
         X, Y = self._check_data(X, Y)
         A = self._forward(X).output
         if A.shape[0] == 1:
@@ -159,7 +171,8 @@ class Network:
         """Backpropagation: delta^l, dC/dW^l and dC/db^l for every layer, by BP1-BP4.
 
         ``X`` is (n_0, m) and ``Y`` is (n_L, m). The cost is the average over the m samples,
-        so BP3 and BP4 average the per-sample terms over the columns.
+        so BP3 and BP4 average the per-sample terms over the columns. Returns
+        :class:`Gradients`; errors as :meth:`cost`.
         """
         X, Y = self._check_data(X, Y)
         return self._gradients(X, Y)
@@ -221,8 +234,8 @@ def bp1(cost: Cost, sigma: Activation, z_L: np.ndarray, a_L: np.ndarray,
         Y: np.ndarray) -> np.ndarray:
     """BP1, the output error: delta^L = grad_a C (.) sigma'(z^L), (n_L, m).
 
-    ``cost`` gives grad_a C (one column per sample) and ``sigma`` is the output layer's
-    activation. The cost owns the product (:meth:`bpcore.Cost.delta`), so that cross-entropy
+    ``z_L``, ``a_L`` and ``Y`` are (n_L, m), unchecked; ``cost`` gives grad_a C (one column per
+    sample) and ``sigma`` is the output layer's activation. The cost owns the product (:meth:`bpcore.Cost.delta`), so that cross-entropy
     on its sigmoid output can give the form where grad_a C = (a - y) / (a (1 - a)) and
     sigma'(z) = a (1 - a) cancel: delta^L = a^L - y, exact even where the output has saturated
     at 0 or 1 (chapter 4).
@@ -234,8 +247,9 @@ def bp2(W_next: np.ndarray, delta_next: np.ndarray, sigma: Activation,
         z: np.ndarray, a: np.ndarray) -> np.ndarray:
     """BP2, one layer back: delta^l = ((W^{l+1})^T delta^{l+1}) (.) sigma'(z^l).
 
-    ``W_next`` is W^{l+1}, ``delta_next`` is delta^{l+1}, and ``sigma``, ``z``, ``a`` are layer
-    l's activation, weighted input and output (sigma' may use a, which is cheaper).
+    ``W_next`` is W^{l+1}, (n_{l+1}, n_l); ``delta_next`` is delta^{l+1}, (n_{l+1}, m); ``sigma``,
+    ``z``, ``a`` are layer l's activation, weighted input and output, (n_l, m) (sigma' may use
+    a, which is cheaper). Returns delta^l, (n_l, m). Unchecked.
     """
     delta = W_next.T @ delta_next
     delta *= sigma.df(z, a)     # in place, for speed (make bench)

@@ -67,6 +67,7 @@ class History:
 
     @property
     def final_cost(self) -> float:
+        """C after the last update."""
         return float(self.cost[-1])
 
     @property
@@ -80,7 +81,7 @@ class History:
 
 
 def batches(X, Y, batch_size=None, rng=None):
-    """One epoch of (X_batch, Y_batch) pairs that together hold every sample once.
+    """One epoch of (X_batch, Y_batch) pairs that together hold every sample once (a generator).
 
     X, Y:        inputs (n_0, m) and targets (n_L, m), one sample per column.
     batch_size:  None (or >= m) gives one batch, the whole data in its order: full-batch
@@ -89,6 +90,9 @@ def batches(X, Y, batch_size=None, rng=None):
     rng:         a ``numpy.random.Generator`` or a seed (None means 0) that shuffles.
                  :func:`train` seeds one Generator and calls this once per epoch with it, so
                  that every epoch has a new order; do the same to get exactly its batches.
+
+    Raises ValueError naming "X, Y" when they are not 2-d with the same number of columns, and
+    TypeError/ValueError naming ``batch_size`` when it is not a positive whole number.
     """
     X, Y = np.asarray(X), np.asarray(Y)
     if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:

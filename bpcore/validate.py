@@ -1,7 +1,10 @@
 """Input checks with messages that say which argument is wrong, what was expected and what came.
 
-Every public entry point of ``bpcore`` checks its arguments here *before* it changes anything,
-so a bad call raises and leaves the network as it was. The book's data convention is stated in
+``Network``, its methods, ``train``, ``batches``, ``gradcheck`` and the ``data`` functions check
+their arguments here *before* they change anything, so a bad call raises and leaves the network
+as it was. The equations themselves (``bp1``..``bp4``, ``Cost``, ``Activation``,
+``gradient_step``) take arrays as they come, unchecked: they are what the checked entry points
+call. The book's data convention is stated in
 every shape message: one sample per column, ``X`` has shape (n_0, m).
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The architecture, enforced: which room may import which, how large a module may grow, and
 that the repository stands on its own.
 
-Rooms (README, "Layout"):
+Rooms (README, "What is in bpcore: four rooms and a grader"):
 
 - the engine: the modules directly in ``bpcore/`` (what ``import bpcore`` loads; numpy only);
 - ``bpcore.symbolic``: the network in sympy, checked against the engine;

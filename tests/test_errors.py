@@ -182,3 +182,15 @@ def test_default_initialisation_is_seeded_and_scaled():
     assert not np.array_equal(a.W[1], c.W[1])
     assert np.std(a.W[1]) == pytest.approx(1 / np.sqrt(50), rel=0.1)
     assert np.all(a.b[1] == 0)
+
+
+def test_the_cross_entropy_shortcut_refuses_another_output_activation():
+    """delta = a - y holds only for a sigmoid output: Cost.delta (and bp1) say so."""
+    from bpcore import ACTIVATIONS, COSTS, bp1
+    z = np.array([[0.3, -1.2]])
+    a, y = np.tanh(z), np.array([[0.0, 1.0]])
+    with pytest.raises(ValueError, match="sigma: the cross_entropy cost's BP1 needs a 'sigmoid'"):
+        bp1(COSTS["cross_entropy"], ACTIVATIONS["tanh"], z, a, y)
+    s = ACTIVATIONS["sigmoid"].f(z)
+    np.testing.assert_array_equal(bp1(COSTS["cross_entropy"], ACTIVATIONS["sigmoid"], z, s, y),
+                                  s - y)

@@ -7,6 +7,7 @@ the engine computes. The engine (``bpcore`` itself) never imports anything from 
 - ``speed``:   one gradient timed three ways (backpropagation, finite differences, sympy).
 - ``tables``:  Markdown tables of computed values.
 - ``replay``:  the worked example updated in the order of the article's printed figures.
+- ``source``:  the engine's own code, shown in a chapter (chapter 3's BP1-BP4).
 
 Import the modules themselves (``from bpcore.book import plots, tables``): this package imports
 nothing on its own, so that none of matplotlib, ipywidgets or sympy is loaded before it is used.

@@ -8,7 +8,8 @@
 - :func:`cost_curve`:       the cost against updates for one or more training runs (log scale).
 - :func:`error_surface`:    contours of C over two weights, with gradient-descent paths on top.
 
-Every function draws into ``ax`` if given (else a new figure) and returns the axes.
+Every function but ``neuron_line`` (which needs its ``ax``) draws into ``ax`` if given, else
+into a new figure, and returns the axes.
 """
 from __future__ import annotations
 

@@ -28,8 +28,8 @@ Symbolic differentiation grows quickly with the size of the network (every path 
 to the cost is a term), so this package is for small networks: 2-2-2 in well under a second,
 2-4-4-2 in seconds. Two naming schemes: ``names="book"`` (w^l_{jk}, b^l_j, z^l_j, a^l_j, x_k,
 y_j, C) and, for the 2-2-2 network of the worked-example article (Mazur's example),
-``names="worked"`` (w_1..w_8, one bias b_1 shared by the hidden layer and b_2 by the outputs,
-net_h1, out_o1, i_1, target_o1, E).
+``names="worked"`` (symbols w1..w8, one bias b1 shared by the hidden layer and b2 by the
+outputs, net_h1, out_o1, i1, target_o1, E; ``param("w5")`` finds one).
 
 It imports sympy, so ``import bpcore`` does not import it: ``from bpcore import symbolic``.
 """

@@ -2,8 +2,9 @@
 
 - ``"book"``: w^l_{jk}, b^l_j, z^l_j, a^l_j, inputs x_k, targets y_j, cost C.
 - ``"worked"``, for the 2-2-2 network of the worked-example article (Mazur's example): weights
-  w_1..w_8 numbered layer by layer, one bias b_1 shared by the hidden layer and b_2 by the
-  outputs, weighted inputs net_h1, outputs out_o1, inputs i_1, targets target_o1, cost E.
+  w1..w8 numbered layer by layer, one bias b1 shared by the hidden layer and b2 by the
+  outputs, weighted inputs net_h1, outputs out_o1, inputs i1, targets target_o1, cost E
+  (symbol names; their LaTeX is w_{1}, net_{h1}, ...).
 
 Each scheme gives, for every kind of symbol, a template of its name and of its LaTeX, filled in
 by :class:`Names` (``str.format``: "{{" is a literal brace).

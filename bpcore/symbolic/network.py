@@ -56,7 +56,8 @@ class SymbolicNetwork:
     piecewise activation as a named function, see :mod:`bpcore.symbolic.formulas`);
     ``cost_local``: C for one sample as a formula of a^L and y; ``cost``: C for one sample x, a
     formula of parameters, x and y (the cross-entropy of a sigmoid output written from z^L,
-    sum_j softplus(z^L_j) - y_j z^L_j, exact however saturated the output is);
+    sum_j y_j softplus(-z^L_j) + (1 - y_j) softplus(z^L_j), exact however saturated the
+    output is);
     ``params``: every :class:`Param`, layer by layer, weights then biases.
     """
 
