@@ -32,13 +32,14 @@ class TrainingDiverged(FloatingPointError):
     """
 
     def __init__(self, lr, step, cost, last_cost=None, updates=None, history=None,
-                 what="training"):
+                 what="training", kept="The network keeps the parameters that gave it."):
         of = f" of {updates}" if updates is not None else ""
         last = "none" if last_cost is None else f"{last_cost:.6g}"
+        kept = f" {kept}" if kept else ""
         super().__init__(
             f"{what} diverged with learning rate lr={lr:g}: the cost became {cost} before "
-            f"update {step}{of}. The last parameters with a finite cost are kept "
-            f"(C = {last}). Try a smaller learning rate, such as lr={lr / 10:g}.")
+            f"update {step}{of}; the last finite cost was C = {last}.{kept} Try a smaller "
+            f"learning rate, such as lr={lr / 10:g}.")
         self.lr, self.step, self.history = lr, step, history
 
 

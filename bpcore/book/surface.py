@@ -121,7 +121,7 @@ class ErrorSurface:
                 if not (np.isfinite(g.cost) and np.isfinite(u) and np.isfinite(v)):
                     path = Path(np.array(points), np.array(costs), lr)
                     raise TrainingDiverged(lr, step, g.cost, costs[-1] if costs else None,
-                                           steps, path, what="gradient descent")
+                                           steps, path, what="gradient descent", kept=None)
                 points.append((u, v))
                 costs.append(g.cost)
                 if step < steps:
