@@ -11,8 +11,8 @@ anything it started are killed.
 """
 from __future__ import annotations
 
+import functools
 import importlib.metadata
-import importlib.util
 import json
 import os
 import platform
@@ -123,30 +123,59 @@ def check_bwrap() -> str:
 
 # -- what the sandbox sees -----------------------------------------------------------------------
 
-def package_locations(name: str) -> list | None:
-    """Where the importable package or module ``name`` lives, found without importing it.
-
-    Takes a top-level name; returns the resolved folders of a package (several for a namespace
-    package), the file of a single-file module, [] for a module built into Python, and None
-    when nothing of that name is installed. Raises nothing."""
+#: Run by the sandbox's own interpreter (isolated, empty environment): where it would import
+#: each name from, as {name: [locations] or [] (built in) or None (not found)}.
+_WHERE = """
+import importlib.util, json, sys
+out = {}
+for name in sys.argv[1:]:
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
-        return None
+        spec = None
     if spec is None:
-        return None
-    if spec.submodule_search_locations:
-        return [Path(p).resolve() for p in spec.submodule_search_locations]
-    return [Path(spec.origin).resolve()] if spec.has_location and spec.origin else []
+        out[name] = None
+    elif spec.submodule_search_locations:
+        out[name] = list(spec.submodule_search_locations)
+    else:
+        out[name] = [spec.origin] if spec.has_location and spec.origin else []
+print(json.dumps(out))
+"""
+
+
+@functools.lru_cache(maxsize=None)               # asked once per name in a batch
+def package_locations(name: str) -> tuple | None:
+    """Where the sandbox's Python would import the top-level package or module ``name`` from.
+
+    Asked of the same interpreter, isolated (``-I``: no current folder, no PYTHONPATH) and with
+    an empty environment, as the sandbox runs it, so that what the grader mounts or hides is
+    what a submission would import (the grader's own process may see other copies, such as a
+    source folder it was started from). Imports nothing. Returns the resolved folders of a
+    package (several for a namespace package), the file of a single-file module, () for a
+    module built into Python, and None when nothing of that name is found. Raises GradingError
+    when the interpreter cannot be asked."""
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", _WHERE, name], env={},
+                              capture_output=True, text=True, timeout=60, check=True)
+        found = json.loads(done.stdout)[name]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        raise GradingError(f"could not ask {sys.executable} where {name!r} is installed: "
+                           f"{type(e).__name__}") from None
+    return None if found is None else tuple(Path(p).resolve() for p in found)
 
 
 def course_packages() -> set:
     """The top-level packages installed together with the grader (by the same distribution).
 
-    Read from the installed metadata, importing none of them. Takes nothing; returns their names
-    (empty when the grader runs from a folder that was never installed). Raises nothing."""
+    Read from the installed metadata, importing none of them. Takes nothing; returns their names.
+    Raises GradingError when the grader's distribution is not installed: it could not tell which
+    of the course's packages to hide from submissions, and does not grade blind."""
     owners = importlib.metadata.packages_distributions()
     ours = set(owners.get(__name__.split(".")[0], []))
+    if not ours:
+        raise GradingError("the grader is not installed (pip install -e . in the course's "
+                           "repository), so it cannot tell which course packages to hide "
+                           "from submissions")
     return {name for name, dists in owners.items() if ours & set(dists)}
 
 

@@ -522,3 +522,27 @@ def test_a_course_package_inside_a_view_is_hidden_unless_allowed(monkeypatch):
     hidden = sandbox_command("bwrap", [], Limits(), [])
     assert hidden[hidden.index(numpy_dir) - 1] == "--tmpfs"
     assert numpy_dir not in sandbox_command("bwrap", ["numpy"], Limits(), [])
+
+
+def test_packages_are_found_where_the_sandbox_would_import_them(tmp_path, monkeypatch):
+    """A copy of a package that only the grader's own process can import (its current folder,
+    as with ``python -m grader`` from a source checkout over a regular install) is not where
+    the sandbox's isolated Python imports from: the grader must look where the sandbox looks."""
+    import importlib.util
+
+    from grader import sandbox
+    (tmp_path / "only_here").mkdir()
+    (tmp_path / "only_here" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert importlib.util.find_spec("only_here") is not None       # the grader's process sees it
+    assert sandbox.package_locations("only_here") is None           # the sandbox's Python does not
+    assert sandbox.package_locations("json") == (Path(json.__file__).resolve().parent,)
+
+
+def test_the_grader_refuses_to_guess_what_to_hide(monkeypatch):
+    """Not installed, the grader cannot tell the course's packages: it stops, it never grades
+    with them in view."""
+    from grader import GradingError, sandbox
+    monkeypatch.setattr(sandbox.importlib.metadata, "packages_distributions", lambda: {})
+    with pytest.raises(GradingError, match="cannot tell which course packages to hide"):
+        sandbox.course_packages()
