@@ -46,6 +46,7 @@ class Cost:
     grad:    ``grad(A, Y)`` -> grad_a C_x, one column per sample (no 1/m), shape (n_L, m).
     sympy:   ``sympy(a, y)`` -> the sympy expression of C_x for one sample.
     output:  the output activation the cost needs, or None for any (cross_entropy: "sigmoid").
+    probabilities: True when targets must lie in [0, 1] (cross_entropy).
     shortcut: ``shortcut(Z, A, Y)`` -> delta^L where grad_a C (.) sigma' simplifies for that
              output activation (cross_entropy on sigmoid: A - Y); None to use the product.
     """
@@ -56,6 +57,7 @@ class Cost:
     sympy: Callable
     output: str | None = None
     shortcut: Callable | None = None
+    probabilities: bool = False
 
     def value(self, A, Y, Z=None) -> float:
         """C on outputs ``A`` = a^L and targets ``Y``, both (n_L, m).
@@ -146,7 +148,7 @@ COSTS: dict[str, Cost] = {
         Cost("quadratic", _quadratic, _quadratic_grad, _sym_quadratic),
         Cost("mse", _mse, _mse_grad, _sym_mse),
         Cost("cross_entropy", _cross_entropy, _cross_entropy_grad, _sym_cross_entropy,
-             output="sigmoid", shortcut=_cross_entropy_delta),
+             output="sigmoid", shortcut=_cross_entropy_delta, probabilities=True),
     ]
 }
 

@@ -133,11 +133,10 @@ def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     return numeric["W"], numeric["b"]
 
 
-def resolution(net, X, Y, eps=1e-4) -> float:
-    """What finite differences with step ``eps`` can resolve in a derivative of C at the
-    network's current parameters: RESOLUTION_FACTOR * u * |C| / eps (module docstring)."""
-    X, Y = net._check_data(X, Y)
-    return RESOLUTION_FACTOR * np.finfo(float).eps * abs(net._cost(X, Y)) / eps
+def resolution(cost: float, eps: float = 1e-4) -> float:
+    """What finite differences with step ``eps`` can resolve in a derivative of a cost whose
+    value is ``cost``: RESOLUTION_FACTOR * u * |C| / eps (module docstring)."""
+    return RESOLUTION_FACTOR * np.finfo(float).eps * abs(cost) / eps
 
 
 def gradcheck(net, X, Y, eps=1e-4, stencil=4, floor=1e-12) -> GradCheck:
@@ -151,7 +150,7 @@ def gradcheck(net, X, Y, eps=1e-4, stencil=4, floor=1e-12) -> GradCheck:
     """
     g = net.gradients(X, Y)
     numeric_W, numeric_b = numeric_gradients(net, X, Y, eps, stencil)
-    res = resolution(net, X, Y, eps)
+    res = resolution(g.cost, eps)
     L = net.L
     error_W = [None] + [relative_error(g.W[l], numeric_W[l], floor, res) for l in range(1, L + 1)]
     error_b = [None] + [relative_error(g.b[l], numeric_b[l], floor, res) for l in range(1, L + 1)]

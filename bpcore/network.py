@@ -103,10 +103,9 @@ class Network:
         needs = self.cost_function.output
         if needs is not None and self.activations[L].name != needs:
             raise ValueError(
-                f"cost: {self.cost_function.name!r} needs outputs between 0 and 1, so the output "
-                f"layer (layer {L}) must use activation {needs!r}, got "
-                f"{self.activations[L].name!r}. Use cost='quadratic' or 'mse' with other output "
-                f"activations.")
+                f"cost: {self.cost_function.name!r} needs the output layer (layer {L}) to use "
+                f"activation {needs!r}, got {self.activations[L].name!r}. Use cost='quadratic' "
+                f"or 'mse' with other output activations.")
         Ws, bs = validate.parameters(weights, biases, self.sizes)
         init_scale = validate.non_negative(init_scale, "init_scale")
         rng = np.random.default_rng(0 if seed is None else seed)
@@ -206,7 +205,7 @@ class Network:
     def _check_data(self, X, Y):
         X = validate.inputs(X, self.sizes[0], "X")
         Y = validate.targets(Y, self.sizes[-1], X.shape[1], "Y")
-        if self.cost_function.output == "sigmoid":
+        if self.cost_function.probabilities:
             validate.probabilities(Y, "Y", self.cost_function.name)
         return X, Y
 

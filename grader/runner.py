@@ -18,6 +18,7 @@ import sys
 if __name__ == "__main__":          # in the sandbox: -I leaves this file's folder off sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from protocol import decode, encode, frame
+    del sys.path[0], sys.modules["protocol"]     # the submission's code sees neither
 else:
     from .protocol import decode, encode, frame
 

@@ -20,13 +20,12 @@ def source_of(function) -> str:
     source (a builtin)."""
     lines = textwrap.dedent(inspect.getsource(function)).splitlines()
     node = ast.parse("\n".join(lines)).body[0]
-    first = node.body[0] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-    if (first is not None and isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
-        indent = lines[first.lineno - 1][:len(lines[first.lineno - 1])
-                                          - len(lines[first.lineno - 1].lstrip())]
-        summary = first.value.value.strip().splitlines()[0]
-        lines[first.lineno - 1:first.end_lineno] = [f"{indent}# {summary}"]
+    docstring = ast.get_docstring(node, clean=True)
+    if docstring is not None:
+        first = node.body[0]                         # the docstring's own statement
+        line = lines[first.lineno - 1]
+        indent = line[:len(line) - len(line.lstrip())]
+        lines[first.lineno - 1:first.end_lineno] = [f"{indent}# {docstring.splitlines()[0]}"]
     if "." in function.__qualname__:                 # a method: say whose
         lines.insert(0, f"# {function.__qualname__}, a method of class "
                         f"{function.__qualname__.rsplit('.', 1)[0]}")

@@ -74,7 +74,7 @@ class ErrorSurface:
         """C with p = u and q = v."""
         net = self.net.copy()
         self._set(net, u, v)
-        return net.cost(self.X, self.Y)
+        return net._cost(self.X, self.Y)             # data checked once, in __init__
 
     def grid(self, u, v) -> np.ndarray:
         """C on the grid u x v (1-D arrays): an array of shape (len(v), len(u)), rows along v,
@@ -85,7 +85,7 @@ class ErrorSurface:
         for r, vv in enumerate(v):
             for c, uu in enumerate(u):
                 self._set(net, uu, vv)
-                out[r, c] = net.cost(self.X, self.Y)
+                out[r, c] = net._cost(self.X, self.Y)
         return out
 
     def hessian(self, u: float, v: float, eps: float = 1e-4) -> np.ndarray:
@@ -117,7 +117,7 @@ class ErrorSurface:
         with np.errstate(over="ignore", invalid="ignore"):
             for step in range(steps + 1):
                 self._set(net, u, v)
-                g = net.gradients(self.X, self.Y)
+                g = net._gradients(self.X, self.Y)
                 if not (np.isfinite(g.cost) and np.isfinite(u) and np.isfinite(v)):
                     path = Path(np.array(points), np.array(costs), lr)
                     raise TrainingDiverged(lr, step, g.cost, costs[-1] if costs else None,

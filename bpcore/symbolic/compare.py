@@ -3,6 +3,10 @@ differences, and how far apart they are, layer by layer.
 
 The three share no code: sympy differentiates the cost formula, backpropagation runs BP1-BP4
 (:mod:`bpcore.network`), finite differences nudge each parameter (:mod:`bpcore.gradcheck`).
+The table shows the raw disagreements, the finite differences' rounding included: where a
+layer's gradient lies below what finite differences resolve (:func:`bpcore.gradcheck.resolution`,
+e.g. deep in a chain of saturated units), the two columns against them read large while
+symbolic and backprop still agree; :func:`bpcore.gradcheck` gives the verdict net of that.
 """
 from __future__ import annotations
 
