@@ -3,11 +3,13 @@
 The process sees, read-only, the system (/usr, the few files of /etc that Python needs), Python
 and the packages installed with it, and the extra packages the assignment allows; not the
 instructor's folders, not the submissions, not the output. The course's own packages (those
-installed together with the grader) are hidden unless the assignment allows them. It gets a
-throw-away /tmp, a time limit, a memory limit and a file-size limit, no network, its own user
-namespace with every capability dropped, and a seccomp filter against the system calls that
-would reach past the sandbox. When the question is done or its time is up, the process and
-anything it started are killed.
+installed together with the grader) are hidden unless the assignment allows them. Its root, /dev
+and /proc/sys are read-only; it gets a throw-away /tmp and /dev/shm of bounded size, a time
+limit, per-process rlimits (address space, CPU, file size), a cgroup of its own where one can
+be made (:mod:`grader.cgroup`: a process limit and a memory limit that counts tmpfs and memfd),
+no network, its own user namespace with every capability dropped, and a seccomp filter against
+the system calls that would reach past the sandbox. When the question is done or its time is
+up, the process and anything it started are killed, and the grader waits until they are gone.
 """
 from __future__ import annotations
 
@@ -15,20 +17,21 @@ import functools
 import importlib.metadata
 import json
 import os
-import platform
-import resource
 import selectors
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import GradingError
+from . import GradingError, cgroup
 from .protocol import MAX_MESSAGE, frame
+from .reaper import adopt_orphans, reap_bwrap_orphans
+from .seccomp import seccomp_program
+
+MB = 1024 * 1024
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,13 +40,22 @@ class SubmissionFailed(Exception):
     """The submission's process timed out, crashed or broke the protocol."""
 
 
+class CellTimeLimit(SubmissionFailed):
+    """One request (one cell of the submission) took longer than its own limit, which ended
+    before the question's."""
+
+
 @dataclass
 class Limits:
-    """Per question: wall-clock seconds, memory (address space) and largest file written."""
+    """Per question: wall-clock seconds, memory and largest file written; per cell of the
+    submission: wall-clock seconds (within the question's); per question, where a cgroup can be
+    made: the most tasks (processes and threads) at once."""
 
     seconds: float = 30.0
     memory_mb: int = 2048
     file_mb: int = 64
+    cell_seconds: float = 10.0
+    pids: int = 64
 
 
 #: Namespaces, and no privileges: the grader may run as root, and root inside the sandbox with
@@ -57,51 +69,6 @@ _ETC = ["/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/altern
 _ENV = {"PATH": "/usr/bin:/bin"}
 
 
-#: System calls the sandbox may not make (x86_64 numbers). The process is uid 0 of the host even
-#: without capabilities, so: no ptrace (it could free itself from the sandbox's pid 1), no
-#: kernel keyrings (root's keyrings are shared with the host and outlive the sandbox), no
-#: mincore/fadvise/readahead (a page-cache channel between two sandboxes), and nothing that
-#: changes the machine (mount, modules, clock, swap, reboot).
-_DENIED_SYSCALLS = {
-    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
-    "kcmp": 312, "keyctl": 250, "add_key": 248, "request_key": 249, "mincore": 27,
-    "fadvise64": 221, "readahead": 187, "perf_event_open": 298, "bpf": 321,
-    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
-    "io_uring_register": 427, "personality": 135, "mount": 165, "umount2": 166,
-    "pivot_root": 155, "unshare": 272, "setns": 308, "open_by_handle_at": 304,
-    "name_to_handle_at": 303, "syslog": 103, "kexec_load": 246, "kexec_file_load": 320,
-    "init_module": 175, "finit_module": 313, "delete_module": 176, "reboot": 169,
-    "swapon": 167, "swapoff": 168, "acct": 163, "quotactl": 179, "fanotify_init": 300,
-    "lookup_dcookie": 212, "vhangup": 153, "iopl": 172, "ioperm": 173, "clock_settime": 227,
-    "settimeofday": 164, "adjtimex": 159, "clock_adjtime": 305, "sethostname": 170,
-    "setdomainname": 171, "move_pages": 279, "migrate_pages": 256,
-}
-
-
-def seccomp_program() -> bytes | None:
-    """A classic-BPF seccomp filter for ``bwrap --seccomp``.
-
-    Takes nothing; returns, on x86_64, the filter's bytes: the system calls of
-    ``_DENIED_SYSCALLS`` (and the x32 ABI) refused with EPERM, any other architecture's calls
-    killed, the rest allowed. Returns None on other machines, where the filter is not
-    available. Raises nothing."""
-    if platform.machine() != "x86_64":
-        return None
-    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
-    denied = sorted(set(_DENIED_SYSCALLS.values()))
-    errno_at = 5 + len(denied) + 1
-    prog = [(LD, 0, 0, 4),                                  # seccomp_data.arch
-            (JEQ, 1, 0, 0xC000003E),                        # AUDIT_ARCH_X86_64
-            (RET, 0, 0, 0x80000000),                        # SECCOMP_RET_KILL_PROCESS
-            (LD, 0, 0, 0),                                  # seccomp_data.nr
-            (JGE, errno_at - 4 - 1, 0, 0x40000000)]         # the x32 ABI
-    for i, nr in enumerate(denied):
-        prog.append((JEQ, errno_at - (5 + i) - 1, 0, nr))
-    prog += [(RET, 0, 0, 0x7FFF0000),                       # SECCOMP_RET_ALLOW
-             (RET, 0, 0, 0x00050000 | 1)]                   # SECCOMP_RET_ERRNO | EPERM
-    return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
-
-
 def check_bwrap() -> str:
     """The path of a bubblewrap that can make a sandbox here.
 
@@ -112,13 +79,29 @@ def check_bwrap() -> str:
     if not bwrap:
         raise GradingError("bubblewrap is not installed; the grader runs every submission in "
                            "it. Install it: apt-get install -y bubblewrap")
+    adopt_orphans()                  # the probe's pid 1 is handed here when bwrap ends: reap it
     probe = subprocess.run([bwrap, "--ro-bind", "/", "/", *_ISOLATION, "--die-with-parent",
-                            "true"], capture_output=True, text=True, env=_ENV)
+                            "true"], capture_output=True, encoding="utf-8", errors="replace",
+                           env=_ENV)
+    reap_bwrap_orphans()
     if probe.returncode != 0:
         raise GradingError(f"bubblewrap cannot make a sandbox here ({probe.stderr.strip()}). "
                            f"It works as root; as a user it needs unprivileged user namespaces "
                            f"(sysctl kernel.unprivileged_userns_clone=1).")
     return bwrap
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_options(bwrap: str) -> frozenset:
+    """The options of ours that this bubblewrap knows: takes the bwrap path; returns those of
+    ``--size`` and ``--remount-ro`` that its ``--help`` lists (none if it fails). Raises nothing."""
+    try:
+        text = subprocess.run([bwrap, "--help"], capture_output=True, encoding="utf-8",
+                              errors="replace", env=_ENV,
+                              timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(o for o in ("--size", "--remount-ro") if o in text.split())
 
 
 # -- what the sandbox sees -----------------------------------------------------------------------
@@ -156,7 +139,8 @@ def package_locations(name: str) -> tuple | None:
     when the interpreter cannot be asked."""
     try:
         done = subprocess.run([sys.executable, "-I", "-c", _WHERE, name], env={},
-                              capture_output=True, text=True, timeout=60, check=True)
+                              capture_output=True, encoding="utf-8", errors="replace",
+                              timeout=60, check=True)
         found = json.loads(done.stdout)[name]
     except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
         raise GradingError(f"could not ask {sys.executable} where {name!r} is installed: "
@@ -190,6 +174,16 @@ def _system_mounts() -> tuple:
             links += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             mounts.append(Path(top))
+    # A linked folder on the way to Python (a .venv that is a link): the same link in the
+    # sandbox, so that Python runs by the same path and finds its venv (and the course packages
+    # hidden in it stay hidden: the link leads to the one view of the folder).
+    for path in (Path(sys.prefix), Path(sys.executable).parent):
+        step = Path("/")
+        for part in path.parts[1:]:
+            step = step / part
+            if step.is_symlink() and str(step) not in links:
+                links += ["--symlink", str(step.resolve()), str(step)]
+                break
     return mounts, links
 
 
@@ -221,13 +215,18 @@ def sandbox_command(bwrap: str, allow, limits: Limits, private: list) -> list:
     the ``private`` folders (instructor's and output). Returns the argument list: a read-only
     view of the system, of Python and of the allowed packages, the course's other packages
     hidden, nothing else of the host's files. Raises GradingError when a private folder would be
-    in view, or an allowed package is not installed."""
+    in view, or an allowed package is not installed. Every writable mount is bounded: /tmp and
+    /dev/shm have a size (when this bwrap has ``--size``; the cgroup's memory limit counts them
+    anyway), and /, /dev, /proc/sys and the covers of hidden packages are remounted read-only
+    once everything is mounted (when this bwrap has ``--remount-ro``)."""
     # /tmp first: a later mount covers an earlier one, and Python may live under /tmp. The
     # sandbox's /dev/shm is small, and /proc/sys (host-wide settings such as core_pattern,
-    # writable by a uid 0 process) is not there at all.
-    args = [bwrap, "--size", str(limits.file_mb * 4 * 1024 * 1024), "--tmpfs", "/tmp",
-            "--dev", "/dev", "--size", str(16 * 1024 * 1024), "--tmpfs", "/dev/shm",
-            "--proc", "/proc", "--tmpfs", "/proc/sys"]
+    # writable by a uid 0 process) is an empty, read-only folder.
+    options = bwrap_options(bwrap)
+    size = lambda mb: ["--size", str(mb * MB)] if "--size" in options else []
+    args = [bwrap, *size(limits.file_mb * 4), "--tmpfs", "/tmp", "--dev", "/dev",
+            *size(16), "--tmpfs", "/dev/shm", "--proc", "/proc", "--tmpfs", "/proc/sys"]
+    read_only = ["/", "/dev", "/proc/sys"]
     mounts, links = _system_mounts()
     args += links
     kept = _outermost(mounts + _allowed_mounts(allow))
@@ -241,8 +240,13 @@ def sandbox_command(bwrap: str, allow, limits: Limits, private: list) -> list:
         for folder in package_locations(name) or []:    # installed inside a view: hide it
             if folder.is_dir() and any(folder.is_relative_to(k) for k in kept):
                 args += ["--tmpfs", str(folder)]
+                read_only.append(str(folder))
     args += ["--ro-bind", str(HERE / "protocol.py"), "/run/grader/protocol.py",
-             "--ro-bind", str(HERE / "runner.py"), "/run/grader/runner.py", "--chdir", "/tmp",
+             "--ro-bind", str(HERE / "runner.py"), "/run/grader/runner.py"]
+    if "--remount-ro" in options:          # last: the mounts above needed their mount points
+        for folder in read_only:
+            args += ["--remount-ro", folder]
+    args += ["--chdir", "/tmp",
              *_ISOLATION, "--die-with-parent", "--new-session",
              "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp",
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR", "/tmp",
@@ -254,24 +258,12 @@ def sandbox_command(bwrap: str, allow, limits: Limits, private: list) -> list:
 
 # -- one sandboxed process -------------------------------------------------------------------------
 
-def _rlimits(limits: Limits):
-    """The function the child runs before bwrap: address space, CPU time, file size, no core."""
-    def set_limits():
-        mem = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        cpu = int(limits.seconds) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        size = limits.file_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return set_limits
-
-
-def _start(command: list, limits: Limits) -> tuple:
+def _start(command: list, limits: Limits, box) -> tuple:
     """Start bwrap; (the process, the read end of bwrap's --info-fd report).
 
     The seccomp filter and bwrap's report of the sandbox's pid 1 go through pipes; bwrap itself
-    gets an empty environment (the sandbox can read its /proc/1/environ)."""
+    gets an empty environment (the sandbox can read its /proc/1/environ), the rlimits, and the
+    sandbox's cgroup before it execs (:func:`grader.cgroup.preexec`)."""
     command = list(command)
     program, keep = seccomp_program(), []
     if program is not None:
@@ -283,10 +275,14 @@ def _start(command: list, limits: Limits) -> tuple:
     info_read, info_write = os.pipe()
     command[1:1] = ["--info-fd", str(info_write)]
     keep.append(info_write)
+    limit = cgroup.preexec(box, limits.memory_mb * MB, int(limits.seconds) + 2,
+                           limits.file_mb * MB)
     try:
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, preexec_fn=_rlimits(limits),
+                                stderr=subprocess.DEVNULL, preexec_fn=limit,
                                 start_new_session=True, env=_ENV, pass_fds=keep)
+    except subprocess.SubprocessError as e:             # the preexec function failed
+        raise GradingError(f"could not limit the sandbox or put it in its cgroup: {e}") from None
     finally:
         for fd in keep:
             os.close(fd)
@@ -296,21 +292,31 @@ def _start(command: list, limits: Limits) -> tuple:
 class Sandbox:
     """One sandboxed process running one submission, for one question.
 
-    Takes the command of :func:`sandbox_command` and the limits; the process starts at once and
-    the time limit runs from then. Raises OSError when the command cannot be started."""
+    Takes the command of :func:`sandbox_command` and the limits; the process starts at once, in
+    a new cgroup where one can be made, and the time limit runs from then. Raises OSError when
+    the command cannot be started, GradingError when its cgroup cannot be made or joined."""
 
     def __init__(self, command: list, limits: Limits):
         self.deadline = time.monotonic() + limits.seconds
         self.limits = limits
-        self.proc, self.info = _start(command, limits)
+        adopt_orphans()                      # the sandbox's pid 1 is reaped here, see close()
+        self.box = cgroup.new_box(limits.pids, limits.memory_mb * MB)
+        try:
+            self.proc, self.info = _start(command, limits, self.box)
+        except BaseException:
+            self.box.close()
+            raise
         self.child_pid = None
         self.buffer = b""
         for f in (self.proc.stdin, self.proc.stdout):
             os.set_blocking(f.fileno(), False)
 
-    def _remaining(self) -> float:
-        left = self.deadline - time.monotonic()
+    def _remaining(self, until: float) -> float:
+        left = until - time.monotonic()
         if left <= 0:
+            if until < self.deadline:
+                raise CellTimeLimit(f"time limit: the cell did not finish within "
+                                    f"{self.limits.cell_seconds:g} s")
             raise SubmissionFailed(f"time limit: your notebook did not finish within "
                                    f"{self.limits.seconds:g} s")
         return left
@@ -320,6 +326,8 @@ class Sandbox:
             code = self.proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
             code = None
+        if code is not None and code > 128 and code - 128 in signal.valid_signals():
+            code = 128 - code             # bwrap's pid 1 ends so when the runner is killed
         if code is not None and code < 0:
             name = signal.Signals(-code).name
             why = {"SIGXCPU": "CPU time limit", "SIGKILL": "killed",
@@ -328,33 +336,38 @@ class Sandbox:
         return SubmissionFailed(f"your notebook's process ended (exit code {code}): "
                                 f"sys.exit or os._exit in your code?")
 
-    def request(self, message: dict) -> dict:
+    def request(self, message: dict, seconds: float | None = None) -> dict:
         """Send one message to the runner and wait for its reply.
 
-        Takes a JSON-ready message (see :mod:`grader.protocol`); returns the reply, parsed but
-        not yet decoded. Raises SubmissionFailed when the time limit is reached, the process
-        ended, the reply is larger than ``MAX_MESSAGE`` or is not JSON."""
+        Takes a JSON-ready message (see :mod:`grader.protocol`) and, for a request with a
+        limit of its own (one cell), its seconds. Returns the reply, parsed but not yet
+        decoded. Raises CellTimeLimit when the request's own limit is reached first,
+        SubmissionFailed when the question's time limit is reached, the process ended, the
+        reply is larger than ``MAX_MESSAGE`` or is not JSON."""
+        until = self.deadline
+        if seconds is not None:
+            until = min(until, time.monotonic() + seconds)
         data = frame(message)
         fd = self.proc.stdin.fileno()
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_WRITE)
             while data:
-                if not sel.select(self._remaining()):
+                if not sel.select(self._remaining(until)):
                     continue
                 try:
                     data = data[os.write(fd, data):]
                 except BrokenPipeError:
                     raise self._ended() from None
-        return self._read()
+        return self._read(until)
 
-    def _read(self) -> dict:
+    def _read(self, until: float) -> dict:
         fd = self.proc.stdout.fileno()
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while b"\n" not in self.buffer:
                 if len(self.buffer) > MAX_MESSAGE:
                     raise SubmissionFailed("your notebook sent more than 32 MB in one answer")
-                if not sel.select(self._remaining()):
+                if not sel.select(self._remaining(until)):
                     continue
                 chunk = os.read(fd, 1 << 20)
                 if not chunk:
@@ -379,9 +392,10 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill the sandbox: its pid 1 first (the kernel then kills every process of the PID
-        namespace, whatever they did to their parent-death signal), then bwrap's session.
-
-        Takes nothing, returns once the process has been reaped. Raises nothing."""
+        namespace, whatever they did to their parent-death signal), then bwrap's session, then
+        everything left in its cgroup. Takes nothing; returns once every process of the
+        sandbox has ended and been reaped (its pid 1 too, if orphaned to this process) and its
+        cgroup is removed. Raises GradingError when the cgroup does not empty."""
         init = self._namespace_init()
         if init > 0 and self.proc.poll() is None:          # alive: its pid is still its own
             try:
@@ -393,9 +407,13 @@ class Sandbox:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        self.box.kill()
         self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.info):
-            try:
-                f.close()
-            except OSError:
-                pass
+        try:
+            self.box.close(orphan=init)
+        finally:
+            for f in (self.proc.stdin, self.proc.stdout, self.info):
+                try:
+                    f.close()
+                except OSError:
+                    pass
