@@ -1,15 +1,18 @@
-"""The command line: ``python -m grader SOURCE SUBMISSIONS [--out DIR --timeout S --memory MB]``.
+"""The command line: ``python -m grader SOURCE SUBMISSIONS [--out DIR --student ID --jobs N ...]``.
 
 Exit status 0 when the batch was graded, 2 when the instructor's side is wrong (no bubblewrap,
-no such assignment or folder): the message says what to fix.
+no such assignment or folder, a sandbox that cannot run a known-good cell): the message says
+what to fix.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import GradingError
 from .batch import grade_all
+from .reaper import run_as_init
 from .sandbox import Limits
 
 DESCRIPTION = """\
@@ -25,9 +28,14 @@ HIDDEN TESTS) count, but the feedback only says that one failed. A course
 package is visible to submissions only if the notebook's metadata allows it:
 "grader": {"allow": ["package", ...]}.
 
+Each cell of a submission has its own time limit: a cell that never ends is
+skipped (and the student told), the functions defined before it still count.
+Hidden tests that fail say one fixed sentence, whatever went wrong.
+
 Writes OUT/grades.csv (one row per student: points per test cell, total,
-maximum) and OUT/feedback/<student>.html. Needs bubblewrap
-(apt-get install -y bubblewrap)."""
+maximum, submission time and lateness) and OUT/feedback/<student>.html; with
+--student, only those students are graded again and merged into the existing
+grades.csv. Needs bubblewrap (apt-get install -y bubblewrap)."""
 
 EXAMPLE = """\
 example:
@@ -35,7 +43,11 @@ example:
     grades assignments/submitted/<student>/forward/forward.ipynb for every
     student into assignments/graded/forward/ (grades.csv, feedback/)
 
-exit status: 0 graded; 2 the assignment, a folder or bubblewrap is not usable"""
+  python -m grader assignments/source/forward assignments/submitted --student alice
+    grades alice again and merges her row into the existing grades.csv
+
+exit status: 0 graded; 2 the assignment, a folder, bubblewrap or the sandbox is
+not usable (no student is graded then)"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -57,8 +69,21 @@ def parser() -> argparse.ArgumentParser:
                         "(default: graded/<assignment> beside SUBMISSIONS)")
     p.add_argument("--timeout", metavar="S", type=float, default=Limits.seconds,
                    help="wall-clock seconds per question (default %(default)g)")
+    p.add_argument("--cell-timeout", metavar="S", type=float, default=Limits.cell_seconds,
+                   help="wall-clock seconds per cell of a submission, at most half of "
+                        "--timeout (default %(default)g)")
     p.add_argument("--memory", metavar="MB", type=int, default=Limits.memory_mb,
                    help="memory per question in MB (default %(default)s)")
+    p.add_argument("--student", metavar="ID", action="append",
+                   help="grade only this student (repeat for several); their rows replace "
+                        "theirs in an existing grades.csv, the others are kept")
+    p.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
+                   help="students graded at once (default: the number of cores, "
+                        "%(default)s here)")
+    p.add_argument("--gradebook", metavar="URL",
+                   help="nbgrader's gradebook to record the scores in (default: the course's, "
+                        "e.g. sqlite:///assignments/gradebook.db, when SOURCE is in an "
+                        "nbgrader course folder)")
     return p
 
 
@@ -68,10 +93,16 @@ def main(argv=None) -> int:
     Takes the arguments (default: ``sys.argv[1:]``); returns the exit status, 0 when the batch
     was graded, 2 on a GradingError (printed). Raises SystemExit for ``--help`` and for bad
     arguments, as argparse does."""
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.jobs < 1:
+        p.error(f"--jobs must be at least 1, not {args.jobs}")
+    if args.timeout <= 0 or args.cell_timeout <= 0 or args.memory <= 0:
+        p.error("--timeout, --cell-timeout and --memory must be positive")
+    limits = Limits(seconds=args.timeout, memory_mb=args.memory, cell_seconds=args.cell_timeout)
     try:
-        grades, out = grade_all(args.assignment, args.submissions, args.out,
-                                Limits(args.timeout, args.memory))
+        grades, out = grade_all(args.assignment, args.submissions, args.out, limits,
+                                students=args.student, jobs=args.jobs, db_url=args.gradebook)
     except GradingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -80,4 +111,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # As a container's PID 1, the orphaned processes of every sandbox would be left as zombies:
+    # a small init reaps them while a child process grades.
+    sys.exit(run_as_init(main, sys.argv[1:]) if os.getpid() == 1 else main())

@@ -2,23 +2,29 @@
 
 Whatever one submission does, the batch goes on: a missing or unreadable notebook gets zero
 points and a reason, a failure of the grader's own on one submission is reported and the next
-one graded. Only a fault on the instructor's side (GradingError) stops the batch.
+one graded. Only a fault on the instructor's side (GradingError) stops the batch, and it is
+looked for first: before any student, one known-good cell runs in a real sandbox, so that a
+sandbox that cannot start is never blamed on the students. ``jobs`` students are graded at
+once, each in a worker process of its own; the rows are the same as one at a time.
 """
 from __future__ import annotations
 
-import re
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import GradingError
+from . import GradingError, cgroup, gradebook
 from .notebook import Assignment, load_assignment, read_cells
-from .question import Result, clean, grade_question
-from .report import write_grades
-from .sandbox import Limits, check_bwrap, sandbox_command
-
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+from .protocol import decode, encode
+from .question import CellPlan, Result, clean, grade_question
+from .report import feedback_html, write_grades
+from .sandbox import Limits, Sandbox, SubmissionFailed, check_bwrap, sandbox_command
+from .submissions import Submission, find_submissions
 
 
 @dataclass
@@ -29,6 +35,8 @@ class StudentGrade:
     results: list
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    timestamp: str = ""               # when it was submitted (nbgrader's timestamp.txt)
+    seconds_late: float | None = None  # after the due date known to nbgrader; None: unknown
 
     @property
     def total(self) -> float:
@@ -45,15 +53,20 @@ def ungraded(assignment: Assignment, student: str, why: str, note: str) -> Stude
                                   for q in assignment.questions], [clean(note, 300)])
 
 
-def grade_submission(assignment: Assignment, student: str, notebook: Path, command: list,
-                     limits: Limits, root: Path | None = None) -> StudentGrade:
+def grade_submission(assignment: Assignment, student: str, notebook: Path | None,
+                     command: list, limits: Limits, root: Path | None = None,
+                     note: str = "") -> StudentGrade:
     """Grade one student: every question in its own sandbox.
 
-    Takes the assignment, the student id, the path of their notebook, the sandbox command, the
-    limits and the submissions folder the notebook must be in. Returns their StudentGrade: a
+    Takes the assignment, the student id, the path of their notebook (None: none was found),
+    the sandbox command, the limits, the submissions folder the notebook must be in and a note
+    for the student (which file was graded, or why none). Returns their StudentGrade: a
     missing or unreadable notebook gives zero points and says why. Raises GradingError (the
     instructor's side failed) and KeyboardInterrupt, never for the student's sake."""
     start = time.monotonic()
+    if notebook is None:
+        return ungraded(assignment, student, "no submission",
+                        note or f"no {assignment.notebook} was submitted")
     try:
         cells = read_cells(notebook, root)
     except FileNotFoundError:
@@ -61,58 +74,177 @@ def grade_submission(assignment: Assignment, student: str, notebook: Path, comma
                         f"no {assignment.notebook} was submitted")
     except Exception as e:              # not JSON, not a notebook, unreadable: zero, and why
         return ungraded(assignment, student, "unreadable notebook",
-                        f"{assignment.notebook} could not be read as a notebook: {e}")
-    results, notes = [], []
+                        f"{notebook.name} could not be read as a notebook: {e}")
+    results, notes, plan = [], [clean(note, 300)] if note else [], CellPlan()
     for q in assignment.questions:
-        result, cell_errors = grade_question(q, assignment, cells, command, limits)
+        result, cell_errors = grade_question(q, assignment, cells, command, limits, plan)
         results.append(result)
         for n, msg in cell_errors:
-            note = f"cell {n} raised {msg}"
-            if note not in notes:
-                notes.append(note)
+            text = f"cell {n} raised {msg}"
+            if text not in notes:
+                notes.append(text)
+    notes += [clean(plan.skipped[n], 300) for n in sorted(plan.skipped)]
     return StudentGrade(student, results, notes, time.monotonic() - start)
 
 
-def find_submissions(submissions: Path, assignment: Assignment) -> list:
-    """Every student's notebook, nbgrader's layout ``<student>/<assignment>/<notebook>``.
-
-    Takes the submissions folder and the assignment; returns (student, notebook path) pairs,
-    sorted by student, whether or not the notebook exists (linked folders left out). Raises
-    GradingError when ``submissions`` is not a folder or a student folder's name is not a
-    plain id."""
-    if not submissions.is_dir():
-        raise GradingError(f"submissions: {submissions} is not a folder; expected one folder "
-                           f"per student: <student>/{assignment.id}/{assignment.notebook}")
-    found = []
-    for folder in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.is_symlink()):
-        if not _SAFE.match(folder.name):
-            raise GradingError(f"submissions: the student folder name {folder.name!r} is not "
-                               f"a plain id (letters, digits, . _ @ + -)")
-        found.append((folder.name, folder / assignment.id / assignment.notebook))
-    return found
-
-
-def _grade_one(assignment, student, notebook, command, limits, root, log) -> StudentGrade:
+def _grade_one(assignment, sub: Submission, command, limits, root) -> StudentGrade:
     """:func:`grade_submission`, with a failure of the grader's own reported, not raised."""
     try:
-        return grade_submission(assignment, student, notebook, command, limits, root)
+        return grade_submission(assignment, sub.student, sub.notebook, command, limits, root,
+                                sub.note)
     except GradingError:
         raise
     except Exception as e:          # a bug of the grader's: say so, and go on with the batch
-        print(f"GRADER ERROR for {student}: {e!r}", file=log, flush=True)
-        return ungraded(assignment, student, "not graded",
+        print(f"GRADER ERROR for {sub.student}: {e!r}", file=sys.stderr, flush=True)
+        return ungraded(assignment, sub.student, "not graded",
                         f"the grader failed on this submission ({type(e).__name__}: {e}); "
                         f"ask your instructor to grade it again")
 
 
+# -- before the batch: a sandbox that cannot start is the instructor's problem ---------------------
+
+def _diagnose(command: list) -> str:
+    """What bwrap and Python say when the sandbox's command runs a plain import (no limits)."""
+    if command[-1:] != ["/run/grader/runner.py"]:
+        return ""
+    probe = command[:-3] + ["-I", "-c", "import numpy"]
+    try:
+        done = subprocess.run(probe, capture_output=True, timeout=120,
+                              env={"PATH": "/usr/bin:/bin"})
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"; running it says {type(e).__name__}: {e}"
+    said = done.stderr.decode("utf-8", "backslashreplace").strip()[-600:]
+    return f"; running it directly says: {said}" if said else ""
+
+
+def check_sandbox(command: list, limits: Limits, allow=()) -> None:
+    """Run one known-good cell in a real sandbox, as a submission's would run.
+
+    Takes the sandbox command, the limits and the packages the assignment allows (each is
+    imported). Returns None when the cell ran and a call came back right. Raises GradingError
+    saying what failed otherwise: then no student is graded (and none blamed)."""
+    cells = ["import numpy\n" + "".join(f"import {name}\n" for name in allow),
+             "def probe(x):\n    return x + 1\n"]
+    problem = ""
+    try:
+        box = Sandbox(command, dataclasses.replace(limits, seconds=max(limits.seconds, 120)))
+        try:
+            ran = box.request({"op": "run", "cells": cells})
+            answer = box.request({"op": "call", "name": "probe", "args": encode([41])})
+        finally:
+            box.close()
+        if ran.get("errors"):
+            problem = f"the cell raised {ran['errors'][0][1]}"
+        elif answer.get("op") != "value" or decode(answer.get("value")) != 42:
+            problem = f"a call answered {str(answer)[:200]}"
+    except (OSError, SubmissionFailed, ValueError) as e:
+        problem = str(e).split(":")[0] if isinstance(e, SubmissionFailed) else str(e)
+    if problem:
+        raise GradingError(f"the sandbox cannot run a known-good cell ({problem})"
+                           f"{_diagnose(command)}. No submission was graded: fix the sandbox "
+                           f"first (is {sys.executable} usable by bwrap? is every allowed "
+                           f"package importable: {', '.join(allow) or 'none'}?)")
+
+
+# -- the batch -------------------------------------------------------------------------------------
+
+def _pick(found: list, students, warn) -> list:
+    """Only the submissions of ``students`` (all when None); GradingError for an unknown id."""
+    if students is None:
+        return found
+    by_id = {s.student: s for s in found}
+    unknown = [s for s in students if s not in by_id]
+    if unknown:
+        raise GradingError(f"--student: no folder for {', '.join(map(repr, unknown))} in the "
+                           f"submissions folder")
+    return [by_id[s] for s in sorted(set(students))]
+
+
+def _graded(assignment, subs, command, limits, root, jobs, log):
+    """Yield (index, StudentGrade) as each student is graded, ``jobs`` at a time."""
+    if jobs <= 1 or len(subs) <= 1:
+        for i, sub in enumerate(subs):
+            yield i, _grade_one(assignment, sub, command, limits, root)
+        return
+    # spawn: each worker is a fresh Python (no state shared with this one, its own main thread
+    # for the watchdog, its exit handlers run).
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {pool.submit(_grade_one, assignment, sub, command, limits, root): i
+                   for i, sub in enumerate(subs)}
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            try:
+                yield i, future.result()
+            except GradingError:
+                raise
+            except Exception as e:      # a worker died: that student is not graded, say so
+                print(f"GRADER ERROR for {subs[i].student}: {e!r}", file=log, flush=True)
+                yield i, ungraded(assignment, subs[i].student, "not graded",
+                                  f"the grader failed on this submission "
+                                  f"({type(e).__name__}); ask your instructor to grade it again")
+
+
+def _stamp(when) -> str:
+    return "" if when is None else f"{when:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _add_lateness(grades, course, assignment, folders, db_url, warn) -> None:
+    """Each grade's submission time (timestamp.txt) and seconds late (the gradebook's due
+    date; without a course, the time only)."""
+    try:
+        if course is None and db_url is None:
+            late = {}
+            for student, folder in folders.items():
+                when, note = gradebook.read_timestamp(folder)
+                late[student] = gradebook.Lateness(when, None, note)
+        else:
+            late = gradebook.lateness(course, assignment.id, folders, db_url)
+    except gradebook.GradebookError as e:
+        warn(f"no submission times or lateness: {e}")
+        return
+    for g in grades:
+        info = late.get(g.student)
+        if info is not None:
+            g.timestamp, g.seconds_late = _stamp(info.timestamp), info.seconds_late
+            if info.note:
+                warn(f"{g.student}: {info.note}")
+
+
+def _to_gradebook(course, assignment, grades, folders, db_url, log, warn) -> None:
+    """The scores into nbgrader's gradebook, and the feedback where release_feedback takes it."""
+    try:
+        _, notes = gradebook.record(course, assignment, grades, folders, db_url)
+    except gradebook.GradebookError as e:
+        warn(f"the scores are in grades.csv but NOT in nbgrader's gradebook: {e}")
+        return
+    for note in notes:
+        warn(note)
+    placed = 0
+    if course is not None:
+        for g in grades:
+            placed += gradebook.place_feedback(course, assignment.id, assignment.notebook,
+                                               g.student, feedback_html(assignment, g),
+                                               folders[g.student]) is not None
+    print(f"nbgrader gradebook: {len(grades)} students recorded; feedback for "
+          f"`nbgrader release_feedback`: {placed} of {len(grades)} placed (the others were "
+          f"not submitted with `nbgrader submit`)", file=log, flush=True)
+
+
 def grade_all(assignment_path, submissions, out=None, limits: Limits | None = None,
-              log=sys.stderr) -> tuple:
-    """Grade every submission, then write grades.csv and the feedback.
+              log=sys.stderr, students=None, jobs: int = 1, db_url: str | None = None) -> tuple:
+    """Grade every submission (or those of ``students``), then write grades.csv and feedback.
 
     Takes the source assignment (folder or notebook), the submissions folder, the output folder
-    (default ``graded/<assignment>`` beside the submissions), the limits and where progress
-    lines go. Returns (list of StudentGrade, the output folder). Raises GradingError when the
-    assignment, the folders or bubblewrap are not usable."""
+    (default ``graded/<assignment>`` beside the submissions), the limits, where progress lines
+    and warnings go, the student ids to (re-)grade (None: all; their rows are merged into an
+    existing grades.csv), how many students to grade at once, and the nbgrader gradebook's URL
+    (default: the course's, when the source is in an nbgrader course folder). The scores go
+    into that gradebook too, each student's feedback where ``nbgrader release_feedback`` takes
+    it, and the lateness by the gradebook's due date into grades.csv; a gradebook that cannot
+    take them gets a warning, not a stop. Returns (list of StudentGrade, the output folder).
+    Raises GradingError when the assignment, the folders, bubblewrap or the sandbox are not
+    usable, or a student id is unknown."""
     assignment = load_assignment(assignment_path)
     submissions = Path(submissions).resolve()
     out = Path(out).resolve() if out else submissions.parent / "graded" / assignment.id
@@ -121,13 +253,24 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     source_dir = source_dir if source_dir.is_dir() else source_dir.parent
     command = sandbox_command(check_bwrap(), assignment.allow, limits,
                               [source_dir, submissions, out])
-    students = find_submissions(submissions, assignment)
-    grades = []
-    for i, (student, notebook) in enumerate(students, start=1):
-        print(f"[{i}/{len(students)}] {student} ...", end=" ", file=log, flush=True)
-        g = _grade_one(assignment, student, notebook, command, limits, submissions, log)
-        grades.append(g)
-        print(f"{g.total:g}/{assignment.max_points:g} points ({g.seconds:.1f} s)", file=log,
-              flush=True)
-    write_grades(out, assignment, grades)
+    warn = lambda text: print(f"warning: {text}", file=log, flush=True)
+    subs = _pick(find_submissions(submissions, assignment.id, assignment.notebook, warn),
+                 students, warn)
+    caveat = cgroup.check()
+    if caveat:
+        print(caveat, file=log, flush=True)
+    check_sandbox(command, limits, assignment.allow)
+    grades = [None] * len(subs)
+    for done, (i, g) in enumerate(_graded(assignment, subs, command, limits, submissions,
+                                          jobs, log), start=1):
+        grades[i] = g
+        print(f"[{done}/{len(subs)}] {g.student}: {g.total:g}/{assignment.max_points:g} points "
+              f"({g.seconds:.1f} s)", file=log, flush=True)
+    course = gradebook.find_course(source_dir)
+    folders = {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
+               for s in subs}
+    _add_lateness(grades, course, assignment, folders, db_url, warn)
+    write_grades(out, assignment, grades, merge=students is not None)
+    if grades and (course is not None or db_url is not None):
+        _to_gradebook(course, assignment, grades, folders, db_url, log, warn)
     return grades, out

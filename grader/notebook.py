@@ -105,7 +105,7 @@ def load_assignment(path) -> Assignment:
     cell is graded by hand, hidden-test markers do not pair up, there is no test cell, or the
     ``grader`` metadata is malformed."""
     path = _source_notebook(Path(path))
-    nb = json.loads(path.read_text())
+    nb = json.loads(path.read_text(encoding="utf-8"))
     setup, questions = [], []
     for cell in nb.get("cells", []):
         if cell.get("cell_type") != "code":

@@ -12,12 +12,19 @@ import contextlib
 import signal
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import GradingError
 from .notebook import Assignment, Question, free_names
 from .protocol import decode, encode
-from .sandbox import Limits, Sandbox, SubmissionFailed
+from .sandbox import CellTimeLimit, Limits, Sandbox, SubmissionFailed
+
+#: Cells of one notebook that may hang (or end the process) and be skipped; at the next one,
+#: that cell and the rest are not run, so that one notebook costs the batch a bounded time.
+MAX_SKIPPED = 3
+#: The one sentence for any failure of a hidden test: what went wrong (a wrong value, an
+#: exception, the time limit, a crash) would tell the submission about the hidden inputs.
+HIDDEN_FAILED = "a hidden test failed"
 
 
 class StudentCodeError(Exception):
@@ -92,13 +99,78 @@ def _watchdog(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _run_test(question, namespace, box, cells, cell_errors, missing) -> None:
-    """Run the submission's cells in ``box``, bind the names the test reads from it, and run
-    the test cell here; an exception means the question failed. ``cell_errors`` and
-    ``missing`` are filled in for the feedback."""
-    ran = box.request({"op": "run", "cells": [source for _, source in cells]})
-    cell_errors += [(cells[i][0], clean(msg)) for i, msg in ran.get("errors", [])[:50]
-                    if type(i) is int and 0 <= i < len(cells)]
+@dataclass
+class CellPlan:
+    """One student's cells that are not run: {cell number: the note saying why}, and the cell
+    from which on nothing is run (None: all but the skipped ones). Shared by the questions of
+    one notebook, so that a cell that hangs costs its time limit once."""
+
+    skipped: dict = field(default_factory=dict)
+    stop_at: int | None = None
+
+
+class _Restart(Exception):
+    """A cell hung or ended the process: start a fresh sandbox without it."""
+
+
+def cell_seconds(limits: Limits) -> float:
+    """Each cell's own time limit: ``limits.cell_seconds``, at most half the question's."""
+    return min(limits.cell_seconds, limits.seconds / 2)
+
+
+def _skip(plan: CellPlan, number: int, why: str) -> None:
+    if len(plan.skipped) >= MAX_SKIPPED:
+        plan.stop_at = number
+        plan.skipped[number] = (f"cell {number} {why}: it and the cells after it were not run "
+                                f"(more than {MAX_SKIPPED} cells of your notebook did not finish)")
+    else:
+        plan.skipped[number] = f"cell {number} {why}: it was skipped, the other cells were run"
+
+
+def _run_cells(box: Sandbox, cells: list, plan: CellPlan, limits: Limits) -> list:
+    """Run the submission's cells one by one in ``box``, each within its own time limit.
+
+    Returns [(cell number, error)] for the cells that raised. Raises _Restart after noting in
+    ``plan`` a cell that hung or ended the process, SubmissionFailed when the question's own
+    time is up."""
+    errors = []
+    for number, source in cells:
+        if plan.stop_at is not None and number >= plan.stop_at:
+            break
+        if number in plan.skipped:
+            continue
+        try:
+            ran = box.request({"op": "run", "cells": [source]}, seconds=cell_seconds(limits))
+        except CellTimeLimit:
+            _skip(plan, number, f"did not finish within {cell_seconds(limits):g} s")
+            raise _Restart from None
+        except SubmissionFailed as e:
+            if str(e).startswith("time limit"):
+                raise
+            _skip(plan, number, f"ended your notebook's process ({str(e).split('(', 1)[-1]}")
+            raise _Restart from None
+        errors += [(number, clean(msg)) for _, msg in ran.get("errors", [])[:1]]
+    return errors
+
+
+def _sandbox_with_cells(command: list, limits: Limits, cells: list, plan: CellPlan) -> tuple:
+    """A fresh sandbox with the submission's cells run in it, restarted without each cell that
+    hangs or ends the process (at most MAX_SKIPPED + 1 times). Returns (sandbox, cell errors);
+    the caller closes the sandbox."""
+    while True:
+        box = Sandbox(command, limits)
+        try:
+            return box, _run_cells(box, cells, plan, limits)
+        except _Restart:
+            box.close()
+        except BaseException:
+            box.close()
+            raise
+
+
+def _run_test(question, namespace, box, missing) -> None:
+    """Bind the names the test reads from the sandbox ``box`` and run the test cell here; an
+    exception means the question failed. ``missing`` is filled in for the feedback."""
     wanted = [n for n in free_names(question.source) if n not in namespace]
     found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
     for name in wanted:
@@ -128,29 +200,33 @@ def _setup_namespace(assignment: Assignment) -> dict:
 
 
 def grade_question(question: Question, assignment: Assignment, cells: list, command: list,
-                   limits: Limits) -> tuple:
+                   limits: Limits, plan: CellPlan | None = None) -> tuple:
     """Grade one question for one student, in a fresh sandbox.
 
     Takes the question, the assignment (its read-only cells), the submission's cells from
-    :func:`grader.notebook.read_cells`, the command of :func:`grader.sandbox.sandbox_command`
-    and the limits. Returns (Result, [(cell number, error) of the submission's cells]). Raises
-    GradingError when the instructor's read-only cells fail, and KeyboardInterrupt; whatever
-    the submission does only fails the question."""
+    :func:`grader.notebook.read_cells`, the command of :func:`grader.sandbox.sandbox_command`,
+    the limits, and the student's CellPlan (cells found to hang by an earlier question are
+    skipped; cells that hang now are added). Each cell runs within :func:`cell_seconds`, the
+    cells and the test within ``limits.seconds``. Returns (Result, [(cell number, error) of
+    the submission's cells]). Raises GradingError when the instructor's read-only cells fail,
+    and KeyboardInterrupt; whatever the submission does only fails the question."""
     namespace = _setup_namespace(assignment)
-    box = Sandbox(command, limits)
-    cell_errors, missing = [], {}
+    plan = plan if plan is not None else CellPlan()
+    box, cell_errors, missing = None, [], {}
     try:
+        box, cell_errors = _sandbox_with_cells(command, limits, cells, plan)
         # The sandbox has its own limit; the watchdog bounds the grader's side (decoding what
         # the submission sent, the test's own checks), so no data can hold up the batch.
         with _watchdog(3 * limits.seconds + 30):
-            _run_test(question, namespace, box, cells, cell_errors, missing)
+            _run_test(question, namespace, box, missing)
     except BaseException as e:                            # a failed test: say why, carefully
         if isinstance(e, (KeyboardInterrupt, GradingError)):
             raise
         return Result(question.grade_id, 0.0, question.points, False,
                       clean(explain(e, question, missing))), cell_errors
     finally:
-        box.close()
+        if box is not None:
+            box.close()
     return Result(question.grade_id, question.points, question.points, True), cell_errors
 
 
@@ -165,19 +241,16 @@ def explain(exc: BaseException, question: Question, missing: dict) -> str:
     """Why a question failed, for the student.
 
     Takes the exception the test cell raised, the question and the messages for names the
-    submission lacks; returns one sentence. A hidden test gets a fixed sentence: anything the
-    submission controls (an exception's name or message, an exit code) could carry the hidden
-    inputs out. Raises nothing."""
+    submission lacks; returns one sentence. A hidden test gets one fixed sentence,
+    ``HIDDEN_FAILED``, whatever happened: anything that differs (a wrong value or an exception,
+    the time limit or a crash, an exception's name or message) could carry the hidden inputs
+    out. Raises nothing."""
     lines = _test_lines(exc, question)
     line = lines[-1] if lines else None
     # Hidden if any step of the way is a hidden line: a visible helper called from a hidden test
     # must not tell the hidden case either.
     if any(n in question.hidden for n in lines):
-        if isinstance(exc, SubmissionFailed) and str(exc).startswith("time limit"):
-            return "a hidden test failed: the time limit was reached"
-        if isinstance(exc, SubmissionFailed):
-            return "a hidden test failed: your notebook's process ended"
-        return "a hidden test failed"
+        return HIDDEN_FAILED
     if isinstance(exc, SubmissionFailed):
         return str(exc)
     if isinstance(exc, NameError) and getattr(exc, "name", None) in missing:

@@ -48,7 +48,10 @@ EXPECTED = {
     "syntax_error": [1, 2, 0, 1],
     "hardcodes_visible": [0, 2, 2, 0],
     "infinite_loop": [1, 0, 0, 1],
-    "swallows_interrupt": [0, 0, 0, 0],
+    "swallows_interrupt": [1, 2, 2, 1],
+    "endless_first_cell": [1, 2, 2, 1],
+    "endless_cells": [1, 0, 0, 1],
+    "hidden_bits": [0, 0, 0, 0],
     "patches_numpy": [0, 0, 0, 0],
     "claims_equal": [0, 0, 0, 0],
     "redefines_checker": [0, 0, 0, 0],
@@ -241,7 +244,7 @@ def batch(course):
     core_pattern = Path("/proc/sys/kernel/core_pattern").read_text()
     start = time.monotonic()
     done = run([sys.executable, "-m", "grader", "source/forward", "submitted",
-                "--timeout", str(TIMEOUT)], cwd=course, timeout=900)
+                "--timeout", str(TIMEOUT), "--jobs", "2"], cwd=course, timeout=900)
     seconds = time.monotonic() - start
     return dict(done=done, out=out, before=before, seconds=seconds, orphans=orphans(),
                 core_pattern=core_pattern)
@@ -297,7 +300,11 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
     assert "SyntaxError" in feedback["syntax_error"]
     assert "`network_output` is not defined" in feedback["syntax_error"]
     assert "time limit" in feedback["infinite_loop"]
-    assert "time limit" in feedback["swallows_interrupt"]
+    # A stray endless cell costs that cell only (skipped after its own limit, reported).
+    assert "cell 15 did not finish within 3 s: it was skipped" in feedback["swallows_interrupt"]
+    assert "6 / 6" in feedback["swallows_interrupt"]
+    assert "cell 1 did not finish within 3 s: it was skipped" in feedback["endless_first_cell"]
+    assert "it and the cells after it were not run" in feedback["endless_cells"]
     assert "exit code 0" in feedback["exits"]
     assert "not numbers" in feedback["claims_equal"] and "NaN" in feedback["claims_equal"]
     assert "MemoryError" in feedback["memory_hog"]
@@ -308,15 +315,23 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
     assert SECRET not in everything and "root:" not in everything
     assert "Leak_" not in feedback["leaks"] and "exit code" not in feedback["leaks"]
     assert feedback["leaks"].count("a hidden test failed") == 2
+    # A hidden test's failure is one fixed sentence, whatever happened (a wrong value, an
+    # exception, the time limit, the process ending): the feedback carries no hidden input.
+    hidden = [m for text in feedback.values()
+              for m in re.findall(r"<td>([^<]*hidden test[^<]*)</td>", text)]
+    assert len(hidden) == 8 and set(hidden) == {"a hidden test failed"}, hidden
+    assert feedback["hidden_bits"].count("<td>a hidden test failed</td>") == 4
     assert "\\ud800" in feedback["leaks"]                 # the surrogate, escaped, not a crash
 
 
 def test_other_students_grades_do_not_depend_on_the_cheats(batch, course, tmp_path):
+    """Graded alone and one at a time, the honest students get byte-identical rows and feedback
+    as in the batch with every cheat, graded two at a time."""
     alone = tmp_path / "submitted"
     build_batch(course, alone, HONEST, tmp_path / "graded")
     done = run([sys.executable, "-m", "grader", str(course / "source" / "forward"),
-                str(alone), "--out", str(tmp_path / "graded"), "--timeout", str(TIMEOUT)],
-               cwd=tmp_path)
+                str(alone), "--out", str(tmp_path / "graded"), "--timeout", str(TIMEOUT),
+                "--jobs", "1"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     by_themselves = read_csv(tmp_path / "graded" / "grades.csv")
     with_cheats = read_csv(batch["out"] / "grades.csv")

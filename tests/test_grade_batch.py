@@ -1,0 +1,194 @@
+"""The batch as an instructor runs it: odd student folders and renamed notebooks are graded, a
+re-grade of some students merges into grades.csv, a sandbox that cannot start stops the batch
+before any student is blamed, and every file is read as UTF-8 whatever the locale.
+
+Uses the scratch course of tests/test_grade.py (nbgrader's student versions of the forward
+assignment) and its fixture answers (``correct.py``).
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader import GradingError
+from grader.batch import grade_all
+from grader.sandbox import Limits
+from grader.submissions import file_name, locate_notebook, text_name
+from test_grade import FIXTURES, course, read_notebook, run, sections, submission  # noqa: F401
+
+pytestmark = pytest.mark.grading
+
+TIMEOUT = "20"
+
+
+def correct_notebook(course) -> dict:
+    released = read_notebook(course / "release" / "forward" / "forward.ipynb")
+    return submission(released, sections(FIXTURES / "correct.py", {}))
+
+
+def put(folder: Path, name: str, nb: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(nb), encoding="utf-8")
+
+
+def rows(path) -> dict:
+    with open(path, newline="", encoding="utf-8") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}
+
+
+def grade(course, submitted, out, *extra, env=None):
+    cmd = [sys.executable, "-m", "grader", str(course / "source" / "forward"), str(submitted),
+           "--out", str(out), "--timeout", TIMEOUT, *extra]
+    if env is None:
+        return run(cmd, cwd=submitted.parent, timeout=600)
+    return subprocess.run(cmd, cwd=submitted.parent, env=env, capture_output=True, timeout=600)
+
+
+# -- folders and notebooks as students and zip files name them ----------------------------------
+
+def test_odd_names_are_graded_and_what_cannot_be_a_student_is_skipped(course, tmp_path):
+    nb = correct_notebook(course)
+    sub = tmp_path / "submitted"
+    for student in ["Alice Smith", "José", "DOMAIN\\user", "o'brien", "李雷"]:
+        put(sub / student / "forward", "forward.ipynb", nb)
+    renamed = {"copy": "forward-Copy1.ipynb", "upper": "Forward.ipynb",
+               "paren": "forward (1).ipynb", "resubmitted": "forward-1.ipynb",
+               "only": "my work.ipynb"}
+    for student, name in renamed.items():
+        put(sub / student / "forward", name, nb)
+    put(sub / "folder_case" / "Forward", "forward.ipynb", nb)
+    put(sub / "two" / "forward", "a.ipynb", nb)
+    put(sub / "two" / "forward", "b.ipynb", nb)
+    for ignored in ["__MACOSX", ".ipynb_checkpoints", ".hidden"]:
+        put(sub / ignored / "forward", "forward.ipynb", nb)
+    latin1 = os.fsdecode(b"caf\xe9")                     # not UTF-8: cannot be an id
+    put(sub / latin1 / "forward", "forward.ipynb", nb)
+    done = grade(course, sub, tmp_path / "out", "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = rows(tmp_path / "out" / "grades.csv")
+    graded = ["Alice Smith", "José", "DOMAIN\\user", "o'brien", "李雷", *renamed, "folder_case"]
+    assert sorted(got) == sorted(graded + ["two"])
+    assert {s: got[s]["total"] for s in graded} == {s: "6" for s in graded}
+    assert got["two"]["total"] == "0"
+    # The skipped folder is named in a warning; the ignored ones are not students at all.
+    assert "warning: skipped the folder b'caf\\xe9'" in done.stderr
+    assert "__MACOSX" not in done.stderr + done.stdout
+    feedback = tmp_path / "out" / "feedback"
+    assert sorted(p.name for p in feedback.iterdir()) == sorted(f"{s}.html" for s in got)
+    for student, name in renamed.items():
+        text = (feedback / f"{student}.html").read_text(encoding="utf-8")
+        assert f"graded {name}: no forward.ipynb was found" in text.replace("&#x27;", "'")
+    assert "found a.ipynb, b.ipynb" in (feedback / "two.html").read_text(encoding="utf-8")
+
+
+def test_the_notebook_to_grade_is_the_expected_one_or_a_copy_of_it(tmp_path):
+    place = tmp_path / "s" / "forward"
+    place.mkdir(parents=True)
+    assert locate_notebook(tmp_path / "s", "forward", "forward.ipynb") == (
+        None, "no forward.ipynb was submitted")
+    (place / "notes.ipynb").write_text("{}")
+    (place / "forward-Copy2.ipynb").write_text("{}")
+    path, note = locate_notebook(tmp_path / "s", "forward", "forward.ipynb")
+    assert path.name == "forward-Copy2.ipynb" and "also there: notes.ipynb" in note
+    (place / "forward.ipynb").write_text("{}")
+    assert locate_notebook(tmp_path / "s", "forward", "forward.ipynb") == (
+        place / "forward.ipynb", "")
+    assert locate_notebook(tmp_path / "t", "forward", "forward.ipynb")[0] is None
+    # Names decode as UTF-8 whatever the locale; control characters cannot be an id.
+    assert text_name(file_name("José")) == "José"
+    assert text_name("a\nb") is None and text_name(" ") is None
+    assert text_name(os.fsdecode(b"\xff")) is None
+
+
+# -- the instructor's workflow --------------------------------------------------------------------
+
+def test_regrading_some_students_merges_their_rows_into_grades_csv(course, tmp_path):
+    nb = correct_notebook(course)
+    sub, out = tmp_path / "submitted", tmp_path / "out"
+    for student in ["ann", "bob", "cy"]:
+        put(sub / student / "forward", "forward.ipynb", nb)
+    done = grade(course, sub, out, "--jobs", "1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    before = rows(out / "grades.csv")
+    ann_feedback = (out / "feedback" / "ann.html").read_bytes()
+    # bob resubmits the released stub; only he is graded again.
+    shutil.copy(course / "release" / "forward" / "forward.ipynb", sub / "bob" / "forward")
+    done = grade(course, sub, out, "--student", "bob")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ann" not in done.stderr and "cy" not in done.stderr
+    after = rows(out / "grades.csv")
+    assert sorted(after) == ["ann", "bob", "cy"]
+    assert after["ann"] == before["ann"] and after["cy"] == before["cy"]
+    assert before["bob"]["total"] == "6" and after["bob"]["total"] == "0"
+    assert (out / "feedback" / "ann.html").read_bytes() == ann_feedback
+    assert "0 / 6" in (out / "feedback" / "bob.html").read_text(encoding="utf-8")
+    # An id with no folder is the instructor's typo: nothing is graded or written.
+    written = (out / "grades.csv").read_bytes()
+    done = grade(course, sub, out, "--student", "bob", "--student", "nobody")
+    assert done.returncode == 2 and "'nobody'" in done.stderr
+    assert (out / "grades.csv").read_bytes() == written
+
+
+def test_a_sandbox_that_cannot_start_stops_the_batch_and_blames_no_student(course, tmp_path,
+                                                                         monkeypatch):
+    nb = correct_notebook(course)
+    sub, out = tmp_path / "submitted", tmp_path / "out"
+    put(sub / "ann" / "forward", "forward.ipynb", nb)
+    from grader import batch
+    real = batch.sandbox_command
+
+    def broken(*args, **kwargs):     # the sandbox's Python is not where the command says
+        command = real(*args, **kwargs)
+        return [c if c != sys.executable else "/nonexistent/python3" for c in command]
+    monkeypatch.setattr(batch, "sandbox_command", broken)
+    with pytest.raises(GradingError, match="cannot run a known-good cell") as failed:
+        grade_all(course / "source" / "forward", sub, out, Limits(seconds=20))
+    assert "/nonexistent/python3" in str(failed.value)          # bwrap's own words
+    assert not out.exists()
+
+
+def test_a_venv_reached_through_a_link_grades_as_the_venv_itself(course, tmp_path):
+    """The course's .venv a symlink (as on many machines): the sandbox runs the same Python."""
+    link = tmp_path / "linked-venv"
+    link.symlink_to(Path(sys.prefix))
+    nb = correct_notebook(course)
+    sub, out = tmp_path / "submitted", tmp_path / "out"
+    put(sub / "ann" / "forward", "forward.ipynb", nb)
+    cmd = [str(link / "bin" / "python"), "-m", "grader", str(course / "source" / "forward"),
+           str(sub), "--out", str(out), "--timeout", TIMEOUT]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert rows(out / "grades.csv")["ann"]["total"] == "6"
+
+
+def test_files_are_read_as_utf8_whatever_the_locale(course, tmp_path):
+    """Under LC_ALL=C with Python's UTF-8 mode and locale coercion off, open() defaults to
+    ASCII: the instructor's notebook with non-ASCII text, a student named José, and the CSV
+    and feedback must still be read and written as UTF-8."""
+    env = {"PATH": os.environ["PATH"], "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONCOERCECLOCALE": "0"}
+    probe = subprocess.run([sys.executable, "-c", "import locale, sys; "
+                            "print(locale.getpreferredencoding(), sys.getfilesystemencoding())"],
+                           env=env, capture_output=True, text=True)
+    assert probe.stdout.split() == ["ANSI_X3.4-1968", "ascii"], probe.stdout  # the test bites
+    source = read_notebook(course / "source" / "forward" / "forward.ipynb")
+    source["cells"][0]["source"] = "# Vorwärts: σ′(z) — the forward pass, café\n"
+    for cell in source["cells"]:
+        if cell["cell_type"] == "code" and not cell["metadata"].get("nbgrader", {}).get("grade"):
+            cell["source"] = "# σ′ — café\n" + "".join(cell["source"])
+    (tmp_path / "source" / "forward").mkdir(parents=True)
+    (tmp_path / "source" / "forward" / "forward.ipynb").write_text(json.dumps(source),
+                                                                  encoding="utf-8")
+    sub, out = tmp_path / "submitted", tmp_path / "out"
+    put(sub / "José" / "forward", "forward.ipynb", correct_notebook(course))
+    cmd = [sys.executable, "-m", "grader", str(tmp_path / "source" / "forward"), str(sub),
+           "--out", str(out), "--timeout", TIMEOUT]
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    assert rows(out / "grades.csv")["José"]["total"] == "6"
+    assert "José" in (out / "feedback" / "José.html").read_text(encoding="utf-8")
