@@ -5,12 +5,14 @@
 #   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
 #   make assignments  the student versions of the graded assignments (assignments/release/),
 #                made by nbgrader from assignments/source/ (see README, "Graded assignments")
+#   make wheel   bpcore as a wheel in dist/, for students (no assignment solutions in it)
 #   make bench   speed of bpcore against a hand-optimised numpy loop, a per-neuron pure-Python
 #                network and PyTorch 2.13.0 (when installed); of the symbolic derivations the
 #                book runs; of the slider explorers (precompute time, page size, slider latency
 #                in Chromium; needs `make book` first); and of the whole book build from a clean
-#                and a warm cache (not a test)
-#   make clean   remove .venv, node_modules, _vendor and _build
+#                and a warm cache; and of the grader, seconds per student per assignment
+#                (not a test)
+#   make clean   remove .venv, node_modules, _vendor, _build, and the wheel (dist, build)
 #
 # The first run creates .venv with the pinned Python packages and installs the pinned browser
 # assets with npm; later runs reuse them (they are redone when their pin files change).
@@ -23,7 +25,7 @@ VENDOR := _vendor/.installed
 HTML   := _build/html
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: book test lab bench clean constraints assignments
+.PHONY: book test lab bench clean constraints assignments wheel
 
 # --- Python environment -----------------------------------------------------------------
 $(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
@@ -105,11 +107,27 @@ assignments: $(STAMP)
 	@echo
 	@echo "Student versions: $(COURSE)/release/"
 
+# bpcore for students, without the repository: the wheel holds bpcore/ and grader/ only (the
+# assignments' solutions and hidden tests live in assignments/source/, never in a package).
+# setuptools from the venv when it has one, else pip fetches it.
+DIST  ?= dist
+WHEEL := $(DIST)/bpcore-0.1.0-py3-none-any.whl
+wheel: $(STAMP)
+	rm -rf build $(WHEEL)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps \
+	  $$($(BIN)/python -c 'import setuptools' 2>/dev/null && echo --no-build-isolation) -w $(DIST) .
+	$(BIN)/python -c 'import sys, zipfile; bad = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() \
+	  if not n.startswith(("bpcore/", "grader/", "bpcore-0.1.0.dist-info/")) or n.endswith(".ipynb")]; \
+	  sys.exit(f"error: the wheel holds {bad}" if bad else 0)' $(WHEEL)
+	@echo
+	@echo "For students: $(WHEEL) (pip install bpcore-0.1.0-py3-none-any.whl)"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_symbolic.py
 	$(BIN)/python benchmarks/bench_explore.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_grade.py
 
 # Re-pin every indirect dependency after a change to requirements*.txt.
 constraints: $(STAMP)
@@ -118,4 +136,4 @@ constraints: $(STAMP)
 	  $(BIN)/python -m pip freeze --exclude-editable ) > constraints.txt
 
 clean:
-	rm -rf $(VENV) node_modules _vendor _build .pytest_cache .hypothesis bpcore.egg-info
+	rm -rf $(VENV) node_modules _vendor _build .pytest_cache .hypothesis bpcore.egg-info dist build
