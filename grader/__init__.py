@@ -7,7 +7,7 @@ and hidden tests); the second holds one folder per student in nbgrader's layout,
 ``<student>/<assignment>/<notebook>.ipynb``. Written to ``--out`` (default
 ``graded/<assignment>`` beside the submissions): ``grades.csv`` (points per test cell, total)
 and ``feedback/<student>.html``, which shows visible test failures in full and hidden ones only
-as "a hidden test failed".
+as "a hidden test failed"; the scores also go into the course's nbgrader gradebook.
 
 How a submission is graded, and why it cannot grade itself:
 
@@ -32,9 +32,14 @@ How a submission is graded, and why it cannot grade itself:
   (:mod:`grader.batch`, :mod:`grader.report`).
 
 The modules: ``__main__`` (the command line), ``notebook`` (reading the source and the
-submitted notebooks), ``sandbox`` (bubblewrap, seccomp, limits, the process), ``protocol`` (the
-plain-data messages), ``runner`` (what runs inside the sandbox), ``question`` (one question for
-one student), ``batch`` (every question, every student), ``report`` (grades.csv, the feedback).
+submitted notebooks), ``submissions`` (finding each student's folder and notebook), ``sandbox``
+(bubblewrap, limits, the process), ``seccomp`` (the system calls refused), ``cgroup`` (a
+cgroup per sandbox: processes and memory, emptied before the next one), ``reaper`` (orphaned
+processes, and an init when the grader is PID 1), ``protocol`` (the plain-data messages),
+``runner`` (what runs inside the sandbox), ``question`` (one question for one student, each
+cell within its own time limit), ``batch`` (the sandbox checked first, then every question of
+every student, ``jobs`` at once), ``report`` (grades.csv, merged on a re-grade, and the
+feedback), ``gradebook`` (nbgrader's gradebook, due dates, release_feedback's folders).
 The grader imports no course package itself: the assignments' test cells import what they need.
 """
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 from . import GradingError
-from .batch import grade_all
+from .batch import grade_all, merge_graded
 from .reaper import run_as_init
 from .sandbox import Limits
 
@@ -80,6 +80,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", metavar="N", type=int, default=os.cpu_count() or 1,
                    help="students graded at once (default: the number of cores, "
                         "%(default)s here)")
+    p.add_argument("--merge", metavar="DIR", action="append",
+                   help="grade nothing: merge the grades.csv and feedback/ of another run's "
+                        "--out folder (another machine's, with its own --student list) into "
+                        "OUT and the gradebook (repeat for several)")
     p.add_argument("--gradebook", metavar="URL",
                    help="nbgrader's gradebook to record the scores in (default: the course's, "
                         "e.g. sqlite:///assignments/gradebook.db, when SOURCE is in an "
@@ -100,13 +104,20 @@ def main(argv=None) -> int:
     if args.timeout <= 0 or args.cell_timeout <= 0 or args.memory <= 0:
         p.error("--timeout, --cell-timeout and --memory must be positive")
     limits = Limits(seconds=args.timeout, memory_mb=args.memory, cell_seconds=args.cell_timeout)
+    if args.merge and args.student:
+        p.error("--merge grades nothing: it cannot be given with --student")
     try:
-        grades, out = grade_all(args.assignment, args.submissions, args.out, limits,
-                                students=args.student, jobs=args.jobs, db_url=args.gradebook)
+        if args.merge:
+            grades, out = merge_graded(args.assignment, args.submissions, args.out, args.merge,
+                                       db_url=args.gradebook)
+        else:
+            grades, out = grade_all(args.assignment, args.submissions, args.out, limits,
+                                    students=args.student, jobs=args.jobs, db_url=args.gradebook)
     except GradingError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"graded {len(grades)} submissions: {out / 'grades.csv'} and {out / 'feedback'}/")
+    done = "merged" if args.merge else "graded"
+    print(f"{done} {len(grades)} submissions: {out / 'grades.csv'} and {out / 'feedback'}/")
     return 0
 
 

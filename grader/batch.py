@@ -22,9 +22,9 @@ from . import GradingError, cgroup, gradebook
 from .notebook import Assignment, load_assignment, read_cells
 from .protocol import decode, encode
 from .question import CellPlan, Result, clean, grade_question
-from .report import feedback_html, write_grades
+from .report import feedback_html, read_grades, write_grades
 from .sandbox import Limits, Sandbox, SubmissionFailed, check_bwrap, sandbox_command
-from .submissions import Submission, find_submissions
+from .submissions import Submission, file_name, find_submissions
 
 
 @dataclass
@@ -211,8 +211,9 @@ def _add_lateness(grades, course, assignment, folders, db_url, warn) -> None:
                 warn(f"{g.student}: {info.note}")
 
 
-def _to_gradebook(course, assignment, grades, folders, db_url, log, warn) -> None:
-    """The scores into nbgrader's gradebook, and the feedback where release_feedback takes it."""
+def _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages=None) -> None:
+    """The scores into nbgrader's gradebook, and the feedback (``pages``, or made from the
+    grades) where release_feedback takes it."""
     try:
         _, notes = gradebook.record(course, assignment, grades, folders, db_url)
     except gradebook.GradebookError as e:
@@ -224,7 +225,8 @@ def _to_gradebook(course, assignment, grades, folders, db_url, log, warn) -> Non
     if course is not None:
         for g in grades:
             placed += gradebook.place_feedback(course, assignment.id, assignment.notebook,
-                                               g.student, feedback_html(assignment, g),
+                                               g.student, pages[g.student] if pages
+                                               else feedback_html(assignment, g),
                                                folders[g.student]) is not None
     print(f"nbgrader gradebook: {len(grades)} students recorded; feedback for "
           f"`nbgrader release_feedback`: {placed} of {len(grades)} placed (the others were "
@@ -273,4 +275,57 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     write_grades(out, assignment, grades, merge=students is not None)
     if grades and (course is not None or db_url is not None):
         _to_gradebook(course, assignment, grades, folders, db_url, log, warn)
+    return grades, out
+
+
+# -- a course graded on several machines -----------------------------------------------------------
+
+def _from_row(assignment: Assignment, row: list) -> StudentGrade:
+    """A StudentGrade rebuilt from its grades.csv row (points, timestamp, lateness)."""
+    points = row[2:2 + len(assignment.questions)]
+    results = [Result(q.grade_id, float(p), q.points, float(p) == q.points)
+               for q, p in zip(assignment.questions, points)]
+    late = row[-1]
+    return StudentGrade(row[0], results, timestamp=row[-2],
+                        seconds_late=float(late) if late else None)
+
+
+def merge_graded(assignment_path, submissions, out, others, log=sys.stderr,
+                 db_url: str | None = None) -> tuple:
+    """Merge the results of other runs (other machines, each with its own ``--student`` list and
+    ``--out``) into ``out`` and the nbgrader gradebook, grading nothing.
+
+    Takes the source assignment, the submissions folder (for timestamp.txt and
+    release_feedback's files), the output folder, the other runs' output folders, where
+    warnings go and the gradebook's URL. Returns (the merged StudentGrades, the output folder).
+    Raises GradingError when a folder has no grades.csv, other columns, or a student graded in
+    two of them, or a feedback page is missing."""
+    assignment = load_assignment(assignment_path)
+    submissions = Path(submissions).resolve()
+    out = Path(out).resolve() if out else submissions.parent / "graded" / assignment.id
+    rows, pages, where = {}, {}, {}
+    for other in map(Path, others):
+        found = read_grades(other / "grades.csv", assignment)
+        if not found:
+            raise GradingError(f"--merge: {other} has no grades.csv of {assignment.id}")
+        for student, row in found.items():
+            if student in where:
+                raise GradingError(f"--merge: {student!r} was graded in both {where[student]} "
+                                   f"and {other}; give each machine its own --student list")
+            page = other / "feedback" / file_name(f"{student}.html")
+            if not page.is_file():
+                raise GradingError(f"--merge: {page} is missing")
+            rows[student], where[student] = row, other
+            pages[student] = page.read_text(encoding="utf-8")
+    grades = [_from_row(assignment, rows[s]) for s in sorted(rows)]
+    write_grades(out, assignment, grades, merge=True, pages=pages)
+    warn = lambda text: print(f"warning: {text}", file=log, flush=True)
+    source_dir = Path(assignment_path).resolve()
+    course = gradebook.find_course(source_dir if source_dir.is_dir() else source_dir.parent)
+    if grades and (course is not None or db_url is not None):
+        folders = {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
+                   for s in find_submissions(submissions, assignment.id, assignment.notebook)}
+        folders = {g.student: folders.get(g.student, submissions / g.student / assignment.id)
+                   for g in grades}
+        _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages)
     return grades, out

@@ -174,9 +174,10 @@ def _v2_parent(name: str) -> tuple:
     if path is None or not (root / "cgroup.controllers").exists():
         raise _Unusable("no cgroup v2")
     own = root / path.lstrip("/")
-    if not set(_NEEDED) <= set((own / "cgroup.controllers").read_text(encoding="utf-8").split()):
+    listed = lambda name: set((own / name).read_text(encoding="utf-8").split())
+    if not set(_NEEDED) <= listed("cgroup.controllers"):
         raise _Unusable(f"cgroup v2 does not give {own} the pids and memory controllers")
-    if not set(_NEEDED) <= set((own / "cgroup.subtree_control").read_text(encoding="utf-8").split()):
+    if not set(_NEEDED) <= listed("cgroup.subtree_control"):
         try:
             _write(own / "cgroup.subtree_control", "+pids +memory")
         except OSError as e:

@@ -44,14 +44,25 @@ def _existing_rows(path: Path, columns: list) -> dict:
     return {row[0]: row for row in rows[1:] if row}
 
 
-def write_grades(out: Path, assignment: Assignment, grades: list, merge: bool = False) -> None:
+def read_grades(path: Path, assignment: Assignment) -> dict:
+    """The rows of a grades.csv written for ``assignment``, by student id.
+
+    Takes its path and the assignment; returns {student: [cells of its row]}, {} when there is
+    no such file. Raises GradingError when its columns are not this assignment's."""
+    return _existing_rows(path, header(assignment))
+
+
+def write_grades(out: Path, assignment: Assignment, grades: list, merge: bool = False,
+                 pages: dict | None = None) -> None:
     """Write ``grades.csv`` and ``feedback/<student>.html`` under ``out``.
 
     Takes the output folder (made if missing), the assignment, the StudentGrade of every
     student graded, and whether to merge them into an existing grades.csv (a re-grade of some
     students: their rows are replaced, the others kept). The CSV has one row per student,
     sorted by id, with the columns of :func:`header`. Returns nothing. Raises GradingError when
-    the grades.csv to merge into has other columns, OSError when the files cannot be written."""
+    the grades.csv to merge into has other columns, OSError when the files cannot be written.
+    ``pages`` gives feedback pages already written elsewhere ({student: html}), used as they
+    are instead of being made from the StudentGrade."""
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     columns = header(assignment)
     rows = _existing_rows(out / "grades.csv", columns) if merge else {}
@@ -64,8 +75,9 @@ def write_grades(out: Path, assignment: Assignment, grades: list, merge: bool = 
             w.writerow(rows[student])
     partial.replace(out / "grades.csv")
     for g in grades:
+        page = pages[g.student] if pages else feedback_html(assignment, g)
         (out / "feedback" / file_name(f"{g.student}.html")).write_text(
-            feedback_html(assignment, g), encoding="utf-8", errors="backslashreplace")
+            page, encoding="utf-8", errors="backslashreplace")
 
 
 def feedback_html(assignment: Assignment, g: StudentGrade) -> str:

@@ -41,8 +41,17 @@ def rows(path) -> dict:
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
+def loose_source(course) -> Path:
+    """The forward source notebook outside any nbgrader course: grading it touches no gradebook
+    (the gradebook has a test of its own)."""
+    folder = course.parent / "loose" / "forward"
+    if not folder.exists():
+        shutil.copytree(course / "source" / "forward", folder)
+    return folder
+
+
 def grade(course, submitted, out, *extra, env=None):
-    cmd = [sys.executable, "-m", "grader", str(course / "source" / "forward"), str(submitted),
+    cmd = [sys.executable, "-m", "grader", str(loose_source(course)), str(submitted),
            "--out", str(out), "--timeout", TIMEOUT, *extra]
     if env is None:
         return run(cmd, cwd=submitted.parent, timeout=600)
@@ -147,7 +156,7 @@ def test_a_sandbox_that_cannot_start_stops_the_batch_and_blames_no_student(cours
         return [c if c != sys.executable else "/nonexistent/python3" for c in command]
     monkeypatch.setattr(batch, "sandbox_command", broken)
     with pytest.raises(GradingError, match="cannot run a known-good cell") as failed:
-        grade_all(course / "source" / "forward", sub, out, Limits(seconds=20))
+        grade_all(loose_source(course), sub, out, Limits(seconds=20))
     assert "/nonexistent/python3" in str(failed.value)          # bwrap's own words
     assert not out.exists()
 
@@ -159,7 +168,7 @@ def test_a_venv_reached_through_a_link_grades_as_the_venv_itself(course, tmp_pat
     nb = correct_notebook(course)
     sub, out = tmp_path / "submitted", tmp_path / "out"
     put(sub / "ann" / "forward", "forward.ipynb", nb)
-    cmd = [str(link / "bin" / "python"), "-m", "grader", str(course / "source" / "forward"),
+    cmd = [str(link / "bin" / "python"), "-m", "grader", str(loose_source(course)),
            str(sub), "--out", str(out), "--timeout", TIMEOUT]
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -192,3 +201,80 @@ def test_files_are_read_as_utf8_whatever_the_locale(course, tmp_path):
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
     assert rows(out / "grades.csv")["José"]["total"] == "6"
     assert "José" in (out / "feedback" / "José.html").read_text(encoding="utf-8")
+
+
+def test_a_course_graded_on_two_machines_merges_into_one_result(course, tmp_path):
+    """Disjoint --student lists graded into two --out folders, then one --merge: the same
+    grades.csv and feedback, byte for byte, as one run over everyone."""
+    nb, sub = correct_notebook(course), tmp_path / "submitted"
+    for student in ["ann", "bob", "cy"]:
+        put(sub / student / "forward", "forward.ipynb", nb)
+    shutil.copy(course / "release" / "forward" / "forward.ipynb", sub / "bob" / "forward")
+    (sub / "cy" / "forward" / "timestamp.txt").write_text("2026-12-01 19:00:00.000000 UTC")
+    assert grade(course, sub, tmp_path / "one").returncode == 0
+    assert grade(course, sub, tmp_path / "m1", "--student", "ann", "--student", "bob",
+                 "--jobs", "1").returncode == 0
+    assert grade(course, sub, tmp_path / "m2", "--student", "cy").returncode == 0
+    done = grade(course, sub, tmp_path / "merged", "--merge", str(tmp_path / "m1"),
+                 "--merge", str(tmp_path / "m2"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "merged 3 submissions" in done.stdout
+    one, merged = tmp_path / "one", tmp_path / "merged"
+    assert (merged / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+    assert rows(merged / "grades.csv")["cy"]["timestamp"] == "2026-12-01 19:00:00 UTC"
+    for student in ["ann", "bob", "cy"]:
+        page = Path("feedback") / f"{student}.html"
+        assert (merged / page).read_bytes() == (one / page).read_bytes()
+    # The same student from two machines is a mistake in the lists: refused, nothing written.
+    done = grade(course, sub, tmp_path / "twice", "--merge", str(tmp_path / "m1"),
+                 "--merge", str(tmp_path / "one"))
+    assert done.returncode == 2 and "graded in both" in done.stderr
+    assert not (tmp_path / "twice" / "grades.csv").exists()
+
+
+# -- nbgrader's gradebook ---------------------------------------------------------------------------
+
+def test_scores_and_lateness_reach_nbgraders_gradebook(course, tmp_path):
+    """Graded in the course folder, the scores land in nbgrader's gradebook (``nbgrader export``
+    lists every student with grades.csv's total), and lateness is measured from timestamp.txt
+    against the due date nbgrader knows."""
+    done = run(["nbgrader", "db", "assignment", "add", "forward",
+                "--duedate=2026-12-01 17:00:00 UTC"], cwd=course)
+    assert done.returncode == 0, done.stderr
+    nb, sub = correct_notebook(course), course / "submitted"
+    stamps = {"ann": "2026-12-01 16:59:59.000000 UTC", "bob": "2026-12-01 19:00:00.000000 UTC"}
+    for student in ["ann", "bob", "cy"]:
+        put(sub / student / "forward", "forward.ipynb", nb)
+        if student in stamps:
+            (sub / student / "forward" / "timestamp.txt").write_text(stamps[student])
+    shutil.copy(course / "release" / "forward" / "forward.ipynb", sub / "cy" / "forward")
+    done = run([sys.executable, "-m", "grader", "source/forward", "submitted", "--timeout",
+                TIMEOUT], cwd=course, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nbgrader gradebook: 3 students recorded" in done.stderr
+    got = rows(course / "graded" / "forward" / "grades.csv")
+    assert {s: (r["total"], r["seconds_late"]) for s, r in got.items()} == {
+        "ann": ("6", "0"), "bob": ("6", "7200"), "cy": ("0", "")}
+    assert got["bob"]["timestamp"] == "2026-12-01 19:00:00 UTC"
+    bob = (course / "graded" / "forward" / "feedback" / "bob.html").read_text(encoding="utf-8")
+    assert "2 h 0 min after the due date" in bob
+    done = run(["nbgrader", "export", "--to", str(tmp_path / "export.csv")], cwd=course)
+    assert done.returncode == 0, done.stderr
+    exported = {}
+    with open(tmp_path / "export.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["assignment"] == "forward":
+                exported[row["student_id"]] = row
+    assert {s: float(exported[s]["score"]) for s in got} == {s: float(got[s]["total"])
+                                                            for s in got}
+    assert float(exported["bob"]["max_score"]) == 6
+    # A re-grade of one student updates the gradebook, it does not add a second submission.
+    shutil.copy(course / "release" / "forward" / "forward.ipynb", sub / "ann" / "forward")
+    done = run([sys.executable, "-m", "grader", "source/forward", "submitted", "--student", "ann",
+                "--timeout", TIMEOUT], cwd=course, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = run(["nbgrader", "export", "--to", str(tmp_path / "again.csv")], cwd=course)
+    with open(tmp_path / "again.csv", newline="", encoding="utf-8") as f:
+        again = [r for r in csv.DictReader(f) if r["assignment"] == "forward"]
+    assert sorted(r["student_id"] for r in again) == ["ann", "bob", "cy"]
+    assert {r["student_id"]: float(r["score"]) for r in again} == {"ann": 0, "bob": 6, "cy": 0}
