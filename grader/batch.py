@@ -21,7 +21,7 @@ from pathlib import Path
 from . import GradingError, cgroup, gradebook
 from .notebook import Assignment, load_assignment, read_cells
 from .protocol import decode, encode
-from .question import CellPlan, Result, clean, grade_question
+from .question import CellPlan, Result, clean, grade_hidden, grade_visible
 from .report import feedback_html, read_grades, write_grades
 from .sandbox import Limits, Sandbox, SubmissionFailed, check_bwrap, sandbox_command
 from .submissions import Submission, file_name, find_submissions
@@ -76,14 +76,16 @@ def grade_submission(assignment: Assignment, student: str, notebook: Path | None
         return ungraded(assignment, student, "unreadable notebook",
                         f"{notebook.name} could not be read as a notebook: {e}")
     results, notes, plan = [], [clean(note, 300)] if note else [], CellPlan()
-    for q in assignment.questions:
-        result, cell_errors = grade_question(q, assignment, cells, command, limits, plan)
+    for q in assignment.questions:          # every visible phase first: see grader.question
+        result, cell_errors = grade_visible(q, assignment, cells, command, limits, plan)
         results.append(result)
         for n, msg in cell_errors:
             text = f"cell {n} raised {msg}"
             if text not in notes:
                 notes.append(text)
     notes += [clean(plan.skipped[n], 300) for n in sorted(plan.skipped)]
+    results = [r if r is not None else grade_hidden(q, assignment, cells, command, limits, plan)
+               for q, r in zip(assignment.questions, results)]
     return StudentGrade(student, results, notes, time.monotonic() - start)
 
 
@@ -200,8 +202,8 @@ def _add_lateness(grades, course, assignment, folders, db_url, warn) -> None:
                 late[student] = gradebook.Lateness(when, None, note)
         else:
             late = gradebook.lateness(course, assignment.id, folders, db_url)
-    except gradebook.GradebookError as e:
-        warn(f"no submission times or lateness: {e}")
+    except Exception as e:         # GradebookError, or anything a student's file caused
+        warn(f"no submission times or lateness: {type(e).__name__}: {e}")
         return
     for g in grades:
         info = late.get(g.student)
@@ -216,8 +218,9 @@ def _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages=
     grades) where release_feedback takes it."""
     try:
         _, notes = gradebook.record(course, assignment, grades, folders, db_url)
-    except gradebook.GradebookError as e:
-        warn(f"the scores are in grades.csv but NOT in nbgrader's gradebook: {e}")
+    except Exception as e:         # GradebookError, or the database's own
+        warn(f"the scores are in grades.csv but NOT in nbgrader's gradebook: "
+             f"{type(e).__name__}: {e}")
         return
     for note in notes:
         warn(note)

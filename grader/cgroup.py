@@ -36,6 +36,10 @@ SELF = Path("/proc/self/cgroup")
 #: How long :meth:`Box.close` waits for the killed processes to be gone.
 KILL_SECONDS = 60.0
 _NEEDED = ("pids", "memory")
+#: Each sandbox gets at most one core (a quota of one period per period, in microseconds), where
+#: the cpu controller is there: with several jobs, a submission that spins many processes
+#: cannot starve the sandboxes graded beside it.
+CPU_PERIOD = 100_000
 #: Making and removing a cgroup (a folder of the cgroup file system); replaced in tests.
 _make, _remove = os.mkdir, os.rmdir
 
@@ -183,10 +187,16 @@ def _v2_parent(name: str) -> tuple:
         except OSError as e:
             raise _Unusable(f"cannot enable pids and memory for the cgroups under {own} "
                             f"({e.strerror}; a cgroup v2 that holds processes cannot)") from None
+    cpu = "cpu" in listed("cgroup.controllers")      # a CPU share too, where it is given
+    if cpu and "cpu" not in listed("cgroup.subtree_control"):
+        try:
+            _write(own / "cgroup.subtree_control", "+cpu")
+        except OSError:
+            cpu = False
     parent = own / name
     _make(parent)
     try:
-        _write(parent / "cgroup.subtree_control", "+pids +memory")
+        _write(parent / "cgroup.subtree_control", "+pids +memory" + (" +cpu" if cpu else ""))
     except OSError as e:
         _remove(parent)
         raise _Unusable(f"cannot enable pids and memory in {parent}: {e.strerror}") from None
@@ -214,6 +224,15 @@ def _v1_parent(name: str) -> tuple:
         for d in reversed(made):
             _remove(d)
         raise
+    if "cpu" in own:                     # a CPU share too, where the cpu hierarchy is there
+        top = ROOT / own["mount:cpu"]
+        here = (top if top.is_dir() else ROOT / "cpu") / own["cpu"].lstrip("/")
+        try:
+            if (here / "cpu.cfs_quota_us").exists():
+                _make(here / name)
+                made.append(here / name)
+        except OSError:
+            pass
     return made
 
 
@@ -257,7 +276,8 @@ def new_box(pids: int, memory_bytes: int):
     """A fresh cgroup for one sandbox, limits set, under this process's parent.
 
     Takes the most tasks (processes and threads) and the most memory in bytes (tmpfs, shared
-    memory and memfd included, no swap). Returns the Box; one without folders when no cgroup
+    memory and memfd included, no swap); where the cpu controller is there, the sandbox also
+    gets at most one core. Returns the Box; one without folders when no cgroup
     can be made here (:func:`check` warns about that). Raises GradingError when cgroups work
     here but this one cannot be made or limited: the sandbox does not start without them."""
     parents = _parent()
@@ -270,7 +290,10 @@ def new_box(pids: int, memory_bytes: int):
             _make(d)
             for f, value in (("pids.max", pids), ("memory.max", memory_bytes),
                              ("memory.swap.max", 0), ("memory.limit_in_bytes", memory_bytes),
-                             ("memory.memsw.limit_in_bytes", memory_bytes)):
+                             ("memory.memsw.limit_in_bytes", memory_bytes),
+                             ("cpu.max", f"{CPU_PERIOD} {CPU_PERIOD}"),
+                             ("cpu.cfs_period_us", CPU_PERIOD),
+                             ("cpu.cfs_quota_us", CPU_PERIOD)):
                 if (d / f).exists():
                     _write(d / f, value)
     except OSError as e:
@@ -293,7 +316,8 @@ def preexec(box: Box, memory_bytes: int, cpu_seconds: int, file_bytes: int):
     def limit():
         for which, value in ((resource.RLIMIT_AS, memory_bytes),
                              (resource.RLIMIT_CPU, cpu_seconds),
-                             (resource.RLIMIT_FSIZE, file_bytes), (resource.RLIMIT_CORE, 0)):
+                             (resource.RLIMIT_FSIZE, file_bytes), (resource.RLIMIT_CORE, 0),
+                             (resource.RLIMIT_NOFILE, 1024)):
             resource.setrlimit(which, (value, value))
         box.join()
     return limit

@@ -19,6 +19,7 @@ same rows.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import warnings
@@ -117,6 +118,14 @@ def _read_small(path: Path) -> str | None:
     return data.decode("utf-8", "replace") if len(data) <= MAX_SMALL_FILE else None
 
 
+#: A time as nbgrader's timestamp.txt holds it: date, time, and a time zone: a numeric offset,
+#: or a name (UTC, CET, Europe/Berlin) of letters, digits, _ + - and inner slashes only, which
+#: dateutil can only look up under its zoneinfo folders (no absolute path, no "..").
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
+                        r"( ?([+-]\d{2}:?\d{2}|[A-Za-z][\w+-]*(/[A-Za-z][\w+-]*)*))?$",
+                        re.ASCII)
+
+
 def read_timestamp(folder) -> tuple:
     """A submission's time, from nbgrader's ``timestamp.txt`` in its folder.
 
@@ -133,13 +142,18 @@ def read_timestamp(folder) -> tuple:
         return None, f"{path}: not a small regular file; its time is not used"
     if not text.strip():
         return None, f"{path} is empty; its time is not used"
+    if not _TIMESTAMP.match(text.strip()):
+        # Checked before nbgrader sees it: its parser takes a time zone's name, which dateutil
+        # would look up as a file (a path of the student's choosing, read as root).
+        return None, (f"{path}: not a time as nbgrader writes it, e.g. 2026-12-01 "
+                      f"17:00:00.000000 UTC ({text.strip()[:60]!r}); its time is not used")
     try:
         from nbgrader.utils import parse_utc
     except ImportError:
         return None, f"nbgrader is not installed; {path} is not read"
     try:
         return parse_utc(text.strip()), ""
-    except (ValueError, OverflowError, TypeError, AttributeError) as e:
+    except Exception as e:               # whatever the parser raises: the student's file
         return None, f"{path}: not a time nbgrader reads ({text.strip()[:60]!r}: {e})"
 
 

@@ -31,6 +31,13 @@ class Question:
     source: str
     hidden: set = field(default_factory=set)      # line numbers (1-based) of hidden tests
 
+    @property
+    def visible(self) -> str:
+        """The test cell without its hidden tests: those lines blank, the others where they
+        were (the students' version holds the same tests)."""
+        return "\n".join("" if n in self.hidden else line
+                         for n, line in enumerate(self.source.splitlines(), start=1))
+
 
 @dataclass
 class Assignment:
@@ -116,8 +123,16 @@ def load_assignment(path) -> Assignment:
             if not meta.get("grade_id") or "points" not in meta:
                 raise GradingError(f"assignment: a test cell in {path.name} has no grade_id or "
                                    f"points:\n{source[:200]}")
-            questions.append(Question(meta["grade_id"], float(meta["points"]), source,
-                                      hidden_lines(source, meta["grade_id"])))
+            q = Question(meta["grade_id"], float(meta["points"]), source,
+                         hidden_lines(source, meta["grade_id"]))
+            try:
+                compile(q.visible, q.grade_id, "exec")
+            except SyntaxError as e:
+                raise GradingError(f"assignment: {q.grade_id} without its hidden tests is not "
+                                   f"valid Python ({e.msg}, line {e.lineno}): put "
+                                   f"{HIDDEN_BEGIN} and {HIDDEN_END} around whole "
+                                   f"statements") from None
+            questions.append(q)
         elif meta.get("grade") and meta.get("solution"):
             raise GradingError(f"assignment: cell {meta.get('grade_id')} is graded by hand; "
                                f"the grader grades autograder tests only")

@@ -3,8 +3,14 @@
 The test cell runs in the grader's own process, after the source notebook's read-only cells.
 Each name it reads and does not define is looked up in the sandbox: a function becomes a stub
 that sends its arguments over and rebuilds the result from plain data, a variable comes back as
-plain data. Any exception in the test cell fails the question; :func:`explain` says why, and for
-a hidden test says only that it failed.
+plain data. Any exception in the test cell fails the question; :func:`explain` says why.
+
+A question is graded in two phases, each in a sandbox of its own: first its visible tests
+(the hidden lines left out), whose messages and the notes on the student's cells are what the
+student reads; then, for a question whose visible tests passed, the whole cell, which says
+only pass or "a hidden test failed". A student's visible phases all run before any of their
+code sees a hidden input, so nothing the student is told can carry a hidden input out, not even
+through state of the machine (a counter, a cache) that one sandbox sets and the next reads.
 """
 from __future__ import annotations
 
@@ -107,6 +113,7 @@ class CellPlan:
 
     skipped: dict = field(default_factory=dict)
     stop_at: int | None = None
+    frozen: bool = False          # the hidden phase: nothing more is skipped, a hang fails
 
 
 class _Restart(Exception):
@@ -142,10 +149,12 @@ def _run_cells(box: Sandbox, cells: list, plan: CellPlan, limits: Limits) -> lis
         try:
             ran = box.request({"op": "run", "cells": [source]}, seconds=cell_seconds(limits))
         except CellTimeLimit:
+            if plan.frozen:
+                raise
             _skip(plan, number, f"did not finish within {cell_seconds(limits):g} s")
             raise _Restart from None
         except SubmissionFailed as e:
-            if str(e).startswith("time limit"):
+            if str(e).startswith("time limit") or plan.frozen:
                 raise
             _skip(plan, number, f"ended your notebook's process ({str(e).split('(', 1)[-1]}")
             raise _Restart from None
@@ -168,10 +177,10 @@ def _sandbox_with_cells(command: list, limits: Limits, cells: list, plan: CellPl
             raise
 
 
-def _run_test(question, namespace, box, missing) -> None:
-    """Bind the names the test reads from the sandbox ``box`` and run the test cell here; an
+def _run_test(question, source, namespace, box, missing) -> None:
+    """Bind the names the test ``source`` reads from the sandbox ``box`` and run it here; an
     exception means the question failed. ``missing`` is filled in for the feedback."""
-    wanted = [n for n in free_names(question.source) if n not in namespace]
+    wanted = [n for n in free_names(source) if n not in namespace]
     found = box.request({"op": "lookup", "names": wanted})["names"] if wanted else {}
     for name in wanted:
         info = found.get(name, {}) if isinstance(found, dict) else {}
@@ -184,7 +193,7 @@ def _run_test(question, namespace, box, missing) -> None:
             missing[name] = f"`{name}` in your notebook is not numbers or arrays"
         else:
             missing[name] = f"`{name}` is not defined in your notebook"
-    exec(compile(question.source, f"<test {question.grade_id}>", "exec"), namespace)
+    exec(compile(source, f"<test {question.grade_id}>", "exec"), namespace)
 
 
 def _setup_namespace(assignment: Assignment) -> dict:
@@ -199,35 +208,65 @@ def _setup_namespace(assignment: Assignment) -> dict:
     return namespace
 
 
-def grade_question(question: Question, assignment: Assignment, cells: list, command: list,
-                   limits: Limits, plan: CellPlan | None = None) -> tuple:
-    """Grade one question for one student, in a fresh sandbox.
-
-    Takes the question, the assignment (its read-only cells), the submission's cells from
-    :func:`grader.notebook.read_cells`, the command of :func:`grader.sandbox.sandbox_command`,
-    the limits, and the student's CellPlan (cells found to hang by an earlier question are
-    skipped; cells that hang now are added). Each cell runs within :func:`cell_seconds`, the
-    cells and the test within ``limits.seconds``. Returns (Result, [(cell number, error) of
-    the submission's cells]). Raises GradingError when the instructor's read-only cells fail,
-    and KeyboardInterrupt; whatever the submission does only fails the question."""
+def _attempt(question: Question, source: str, assignment: Assignment, cells: list,
+             command: list, limits: Limits, plan: CellPlan) -> tuple:
+    """Run ``source`` (the test cell, or its visible part) against the submission in a fresh
+    sandbox. Returns (the exception that failed it or None, cell errors, missing names)."""
     namespace = _setup_namespace(assignment)
-    plan = plan if plan is not None else CellPlan()
     box, cell_errors, missing = None, [], {}
     try:
         box, cell_errors = _sandbox_with_cells(command, limits, cells, plan)
         # The sandbox has its own limit; the watchdog bounds the grader's side (decoding what
         # the submission sent, the test's own checks), so no data can hold up the batch.
         with _watchdog(3 * limits.seconds + 30):
-            _run_test(question, namespace, box, missing)
-    except BaseException as e:                            # a failed test: say why, carefully
+            _run_test(question, source, namespace, box, missing)
+    except BaseException as e:                            # a failed test
         if isinstance(e, (KeyboardInterrupt, GradingError)):
             raise
-        return Result(question.grade_id, 0.0, question.points, False,
-                      clean(explain(e, question, missing))), cell_errors
+        return e, cell_errors, missing
     finally:
         if box is not None:
             box.close()
+    return None, cell_errors, missing
+
+
+def grade_visible(question: Question, assignment: Assignment, cells: list, command: list,
+                  limits: Limits, plan: CellPlan) -> tuple:
+    """The first phase of one question: its visible tests only (hidden lines left out).
+
+    Takes the question, the assignment (its read-only cells), the submission's cells from
+    :func:`grader.notebook.read_cells`, the command of :func:`grader.sandbox.sandbox_command`,
+    the limits and the student's CellPlan (cells found to hang by an earlier question are
+    skipped; cells that hang now are added). Each cell runs within :func:`cell_seconds`, the
+    cells and the test within ``limits.seconds``. Returns (Result, or None when the visible
+    tests passed and hidden ones remain; [(cell number, error)]). Everything the student is
+    told comes from this phase, which every question runs before any submission code sees a
+    hidden input. Raises GradingError when the instructor's read-only cells fail, and
+    KeyboardInterrupt; whatever the submission does only fails the question."""
+    failed, cell_errors, missing = _attempt(question, question.visible, assignment, cells,
+                                            command, limits, plan)
+    if failed is not None:
+        return Result(question.grade_id, 0.0, question.points, False,
+                      clean(explain(failed, question, missing))), cell_errors
+    if question.hidden:
+        return None, cell_errors
     return Result(question.grade_id, question.points, question.points, True), cell_errors
+
+
+def grade_hidden(question: Question, assignment: Assignment, cells: list, command: list,
+                 limits: Limits, plan: CellPlan) -> Result:
+    """The second phase of a question whose visible tests passed: the whole test cell.
+
+    Takes what :func:`grade_visible` takes; the plan is used as the first phase left it (a
+    cell that hangs now fails the question). Returns the Result: full points, or none with
+    the one fixed sentence ``HIDDEN_FAILED``, whatever happened; the submission's cell errors
+    are not reported. Raises what grade_visible raises."""
+    frozen = CellPlan(dict(plan.skipped), plan.stop_at, frozen=True)
+    failed, _, _ = _attempt(question, question.source, assignment, cells, command, limits,
+                            frozen)
+    if failed is not None:
+        return Result(question.grade_id, 0.0, question.points, False, HIDDEN_FAILED)
+    return Result(question.grade_id, question.points, question.points, True)
 
 
 def _test_lines(exc: BaseException, question: Question) -> list:

@@ -25,7 +25,8 @@ _DENIED_SYSCALLS = {
     "swapon": 167, "swapoff": 168, "acct": 163, "quotactl": 179, "fanotify_init": 300,
     "lookup_dcookie": 212, "vhangup": 153, "iopl": 172, "ioperm": 173, "clock_settime": 227,
     "settimeofday": 164, "adjtimex": 159, "clock_adjtime": 305, "sethostname": 170,
-    "setdomainname": 171, "move_pages": 279, "migrate_pages": 256,
+    "setdomainname": 171, "move_pages": 279, "migrate_pages": 256, "sync": 162,
+    "syncfs": 306,
 }
 
 

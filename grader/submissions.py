@@ -3,8 +3,9 @@
 Folder names are the students' ids as nbgrader and zip files make them: spaces, letters of any
 alphabet, apostrophes, a backslash (``DOMAIN\\user``) are all fine file names, and all are
 graded. Only what cannot be a student is left out: hidden folders, ``__MACOSX`` and
-``.ipynb_checkpoints``, links (someone else's folder), and names that are not UTF-8 text or hold
-control characters (skipped with a warning that names them). A notebook saved under another
+``.ipynb_checkpoints``, links (someone else's folder), and names that are not UTF-8 text, hold
+control characters or are too long for a feedback file's name (skipped with a warning that
+names them). A notebook saved under another
 name (``forward-Copy1.ipynb``, ``Forward.ipynb``, ``forward (1).ipynb``, nbgrader's
 ``forward-1.ipynb`` for a resubmission, or the only notebook in the folder) is graded, with a
 note saying which file was used.
@@ -21,6 +22,8 @@ from . import GradingError
 
 #: Folders in a submissions folder that are never a student's.
 IGNORED = {"__MACOSX", ".ipynb_checkpoints"}
+#: The longest file name (bytes) of the file systems the feedback is written to.
+MAX_NAME = 255
 
 
 @dataclass
@@ -132,6 +135,10 @@ def find_submissions(submissions: Path, assignment_id: str, notebook: str,
         if student is None:
             warn(f"skipped the folder {os.fsencode(folder.name)!r}: its name is not UTF-8 text "
                  f"or holds control characters; rename it to grade it")
+            continue
+        if len(f"{student}.html".encode("utf-8")) > MAX_NAME:
+            warn(f"skipped the folder {student[:40]!r}...: its name is too long to name a "
+                 f"feedback file ({MAX_NAME} bytes at most); rename it to grade it")
             continue
         path, note = locate_notebook(folder, assignment_id, notebook)
         found.append(Submission(student, folder, path, note))

@@ -394,6 +394,16 @@ def test_clear_errors_for_the_instructor(tmp_path, monkeypatch):
     done = run([sys.executable, "-m", "grader", str(COURSE / "source" / "forward"),
                 str(tmp_path / "missing")], cwd=tmp_path)
     assert done.returncode == 2 and "one folder per student" in done.stderr
+    # nbgrader's student version drops the hidden lines: without them a test must still be
+    # Python (the grader runs that part first).
+    source = read_notebook(COURSE / "source" / "forward" / "forward.ipynb")
+    test = next(c for c in source["cells"] if cell_id(c) == "test_sigmoid")
+    test["source"] = ("if True:\n### BEGIN HIDDEN TESTS\n    assert sigmoid(0) == 0.5\n"
+                      "### END HIDDEN TESTS\n")
+    (tmp_path / "hidden_only").mkdir()
+    (tmp_path / "hidden_only" / "forward.ipynb").write_text(json.dumps(source))
+    with pytest.raises(GradingError, match="test_sigmoid without its hidden tests is not valid"):
+        load_assignment(tmp_path / "hidden_only")
     # The sandbox must never show the course: refuse an output folder inside a mounted one.
     with pytest.raises(GradingError, match="inside it"):
         sandbox_command("bwrap", ["bpcore"], Limits(), [Path(sys.prefix) / "graded"])
@@ -455,7 +465,7 @@ libc = ctypes.CDLL(None, use_errno=True)
 def probe():
     out = {}
     for name, nr in [("ptrace", 101), ("keyctl", 250), ("mincore", 27), ("unshare", 272),
-                     ("mount", 165), ("process_vm_readv", 310)]:
+                     ("mount", 165), ("process_vm_readv", 310), ("sync", 162)]:
         ctypes.set_errno(0)
         out[name] = ctypes.get_errno() if libc.syscall(nr, 0, 0, 0, 0, 0) == -1 else 0
     out["caps"] = open("/proc/self/status").read().split("CapEff:")[1].split()[0]

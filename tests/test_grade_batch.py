@@ -17,6 +17,7 @@ import pytest
 
 from grader import GradingError
 from grader.batch import grade_all
+from grader.notebook import load_assignment
 from grader.sandbox import Limits
 from grader.submissions import file_name, locate_notebook, text_name
 from test_grade import FIXTURES, course, read_notebook, run, sections, submission  # noqa: F401
@@ -77,6 +78,7 @@ def test_odd_names_are_graded_and_what_cannot_be_a_student_is_skipped(course, tm
         put(sub / ignored / "forward", "forward.ipynb", nb)
     latin1 = os.fsdecode(b"caf\xe9")                     # not UTF-8: cannot be an id
     put(sub / latin1 / "forward", "forward.ipynb", nb)
+    put(sub / ("字" * 85) / "forward", "forward.ipynb", nb)   # 255 bytes: no room for ".html"
     done = grade(course, sub, tmp_path / "out", "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     got = rows(tmp_path / "out" / "grades.csv")
@@ -86,6 +88,7 @@ def test_odd_names_are_graded_and_what_cannot_be_a_student_is_skipped(course, tm
     assert got["two"]["total"] == "0"
     # The skipped folder is named in a warning; the ignored ones are not students at all.
     assert "warning: skipped the folder b'caf\\xe9'" in done.stderr
+    assert "its name is too long to name a feedback file" in done.stderr
     assert "__MACOSX" not in done.stderr + done.stdout
     feedback = tmp_path / "out" / "feedback"
     assert sorted(p.name for p in feedback.iterdir()) == sorted(f"{s}.html" for s in got)
@@ -141,6 +144,37 @@ def test_regrading_some_students_merges_their_rows_into_grades_csv(course, tmp_p
     done = grade(course, sub, out, "--student", "bob", "--student", "nobody")
     assert done.returncode == 2 and "'nobody'" in done.stderr
     assert (out / "grades.csv").read_bytes() == written
+
+
+def test_every_visible_phase_runs_before_any_hidden_input_reaches_the_submission(
+        course, monkeypatch):
+    """What the student reads (visible tests' messages, notes on their cells) comes only from
+    sandboxes that ran before any of their code saw a hidden input: the global state of the
+    machine (a fork counter, a cache) that a hidden call changes cannot reach the feedback.
+    The red team's submission that encoded hidden inputs in /proc/stat's fork counter and read
+    it back in the next question's cell errors got 10 bits per question before this order."""
+    from grader import batch, question
+    assignment = load_assignment(loose_source(course))
+    calls, real = [], question._attempt
+
+    def spy(q, source, *args):
+        calls.append((q.grade_id, "whole" if source == q.source else "visible"))
+        return real(q, source, *args)
+    monkeypatch.setattr(question, "_attempt", spy)
+    folder = course.parent / "phases" / "ann" / "forward"
+    put(folder, "forward.ipynb", correct_notebook(course))
+    command = batch.sandbox_command(batch.check_bwrap(), (), Limits(seconds=20), [])
+    g = batch.grade_submission(assignment, "ann", folder / "forward.ipynb", command,
+                               Limits(seconds=20))
+    assert g.total == 6
+    ids = [q.grade_id for q in assignment.questions]
+    assert all(q.hidden for q in assignment.questions)
+    assert calls == [(i, "visible") for i in ids] + [(i, "whole") for i in ids]
+    # The visible part is the students' test cell: the same lines, the hidden ones blank.
+    q = assignment.questions[0]
+    assert "HIDDEN" not in q.visible and len(q.visible.splitlines()) <= len(q.source.splitlines())
+    assert [l for l in q.visible.splitlines() if l] == [
+        l for n, l in enumerate(q.source.splitlines(), 1) if n not in q.hidden and l]
 
 
 def test_a_sandbox_that_cannot_start_stops_the_batch_and_blames_no_student(course, tmp_path,

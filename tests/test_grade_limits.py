@@ -228,6 +228,37 @@ print(json.dumps(out))
 """
 
 
+#: An honest add() after a cell of real work: about 0.8 s of one core alone.
+BUSY = ("import numpy as np\nrng = np.random.default_rng(0)\n"
+        "for _ in range(160):\n    np.linalg.eigvals(rng.normal(size=(120, 120)))\n")
+
+
+def test_a_cpu_hog_does_not_starve_the_students_graded_beside_it(tmp_path, bounded):
+    """Each sandbox gets at most one core where the cpu controller is there: 50 spinning
+    processes in new sessions, graded beside honest students (--jobs 2), leave them a core, so
+    their cells finish well within their time limit and they get what they get alone."""
+    if not (V1 / "cpu" / "cgroup.procs").exists():
+        pytest.skip("needs the cgroup v1 cpu hierarchy")
+    box = cgroup.new_box(8, 64 * MB)
+    try:
+        quota = [d for d in box.dirs if (d / "cpu.cfs_quota_us").exists()]
+        assert len(quota) == 1
+        assert (quota[0] / "cpu.cfs_quota_us").read_text().strip() == str(cgroup.CPU_PERIOD)
+    finally:
+        box.close()
+    source = make_assignment(tmp_path, questions=3)
+    submit(tmp_path / "submitted", "a_hog", [(ABUSE / "cpu_hog.py").read_text()])
+    for student in ["b1", "b2", "b3"]:
+        submit(tmp_path / "submitted", student, [BUSY, HONEST["honest_right"]])
+    done = grade(bounded(), source, tmp_path / "submitted", tmp_path / "out", "--timeout", "30",
+                 "--cell-timeout", "6", "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = outputs(tmp_path / "out", ["b1", "b2", "b3"])
+    for student, (row, feedback) in rows.items():
+        assert row.split(",")[2:6] == ["1", "1", "1", "3"], (row, feedback)
+        assert b"did not finish" not in feedback
+
+
 def probe(box: Bounded, attack: str, options: str = "all") -> dict:
     done = run_bounded(box, [sys.executable, "-c", PROBE, str(ABUSE / f"{attack}.py"),
                              str(MEMORY_MB), options], timeout=300)

@@ -118,7 +118,11 @@ def test_timestamps_are_read_as_nbgrader_reads_them(tmp_path):
     assert read_timestamp(tmp_path) == (datetime(2026, 12, 1, 18, 0, 0, 500000), "")
     (tmp_path / "timestamp.txt").write_text("2026-12-01 19:00:00 Europe/Berlin")
     assert read_timestamp(tmp_path)[0] == datetime(2026, 12, 1, 18, 0, 0)
-    for bad in ("yesterday-ish", "", "2026-13-45 25:00:00 UTC", "x" * 10000):
+    # A time zone's name that is a path (dateutil would open that file, as root; /proc/kmsg
+    # would block the batch forever) is refused before nbgrader's parser sees it.
+    for bad in ("yesterday-ish", "", "2026-13-45 25:00:00 UTC", "x" * 10000,
+                "2026-01-02 00:00:00 ../../../../tmp/tz", "2026-01-02 00:00:00 /proc/kmsg",
+                "2026-01-02 00:00:00 Europe/../../etc/x"):
         (tmp_path / "timestamp.txt").write_text(bad)
         ts, note = read_timestamp(tmp_path)
         assert ts is None and "timestamp.txt" in note, bad
