@@ -30,7 +30,9 @@ package is visible to submissions only if the notebook's metadata allows it:
 
 Each cell of a submission has its own time limit: a cell that never ends is
 skipped (and the student told), the functions defined before it still count.
-Hidden tests that fail say one fixed sentence, whatever went wrong.
+Every question's visible tests run first (their messages are the feedback),
+then the whole test cells: a hidden test that fails says one fixed sentence,
+whatever went wrong.
 
 Writes OUT/grades.csv (one row per student: points per test cell, total,
 maximum, submission time and lateness) and OUT/feedback/<student>.html; with
