@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import multiprocessing
+import shlex
 import subprocess
 import sys
 import time
@@ -174,6 +175,13 @@ def _graded(assignment, subs, command, limits, root, jobs, log):
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {pool.submit(_grade_one, assignment, sub, command, limits, root): i
                    for i, sub in enumerate(subs)}
+        yield from _as_done(assignment, subs, futures, pool, log)
+
+
+def _as_done(assignment, subs, futures, pool, log):
+    """(index, StudentGrade) of each future as it is done; a GradingError (or Ctrl-C) stops
+    the batch at once: the students not yet started are cancelled, not graded first."""
+    try:
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
             try:
@@ -185,6 +193,9 @@ def _graded(assignment, subs, command, limits, root, jobs, log):
                 yield i, ungraded(assignment, subs[i].student, "not graded",
                                   f"the grader failed on this submission "
                                   f"({type(e).__name__}); ask your instructor to grade it again")
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
 
 def _stamp(when) -> str:
@@ -271,6 +282,11 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
         grades[i] = g
         print(f"[{done}/{len(subs)}] {g.student}: {g.total:g}/{assignment.max_points:g} points "
               f"({g.seconds:.1f} s)", file=log, flush=True)
+    missed = [g.student for g in grades if g.results and g.results[0].message == "not graded"]
+    if missed:
+        warn(f"{len(missed)} students were not graded because the grader itself failed (see "
+             f"GRADER ERROR above); grade them again: "
+             f"{' '.join('--student ' + shlex.quote(s) for s in missed)}")
     course = gradebook.find_course(source_dir)
     folders = {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
                for s in subs}

@@ -177,6 +177,31 @@ def test_every_visible_phase_runs_before_any_hidden_input_reaches_the_submission
         l for n, l in enumerate(q.source.splitlines(), 1) if n not in q.hidden and l]
 
 
+def test_a_failure_of_the_graders_own_costs_one_row_and_says_how_to_grade_it_again(
+        course, tmp_path, monkeypatch, capsys):
+    import io
+
+    from grader import batch
+    nb, sub = correct_notebook(course), tmp_path / "submitted"
+    for student in ["ann", "bob b"]:
+        put(sub / student / "forward", "forward.ipynb", nb)
+    real = batch.grade_submission
+
+    def flaky(assignment, student, *args, **kwargs):
+        if student == "bob b":
+            raise RuntimeError("a bug of the grader's")
+        return real(assignment, student, *args, **kwargs)
+    monkeypatch.setattr(batch, "grade_submission", flaky)
+    log = io.StringIO()
+    grades, out = grade_all(loose_source(course), sub, tmp_path / "out", Limits(seconds=20),
+                            log=log)
+    assert [g.total for g in grades] == [6, 0]
+    assert "GRADER ERROR for bob b" in capsys.readouterr().err     # a worker's stderr
+    assert "grade them again: --student 'bob b'" in log.getvalue()
+    assert "ask your instructor to grade it again" in (out / "feedback" / "bob b.html").read_text(
+        encoding="utf-8")
+
+
 def test_a_sandbox_that_cannot_start_stops_the_batch_and_blames_no_student(course, tmp_path,
                                                                          monkeypatch):
     nb = correct_notebook(course)
