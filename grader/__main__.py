@@ -48,8 +48,12 @@ example:
   python -m grader assignments/source/forward assignments/submitted --student alice
     grades alice again and merges her row into the existing grades.csv
 
+Progress lines and warnings go to stderr. A gradebook that cannot take the
+scores is a warning: grades.csv and the feedback are written all the same.
+
 exit status: 0 graded; 2 the assignment, a folder, bubblewrap or the sandbox is
-not usable (no student is graded then)"""
+not usable, an unknown --student, or a student in two --merge folders (no
+student is graded then)"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -70,10 +74,13 @@ def parser() -> argparse.ArgumentParser:
                    help="where grades.csv and feedback/ go "
                         "(default: graded/<assignment> beside SUBMISSIONS)")
     p.add_argument("--timeout", metavar="S", type=float, default=Limits.seconds,
-                   help="wall-clock seconds per question (default %(default)g)")
+                   help="wall-clock seconds per question: the student's cells and the "
+                        "test (default %(default)g)")
     p.add_argument("--cell-timeout", metavar="S", type=float, default=Limits.cell_seconds,
                    help="wall-clock seconds per cell of a submission, at most half of "
-                        "--timeout (default %(default)g)")
+                        "--timeout (a larger value is cut to that); a cell that never ends "
+                        "is skipped, after 3 such cells the rest is not run "
+                        "(default %(default)g)")
     p.add_argument("--memory", metavar="MB", type=int, default=Limits.memory_mb,
                    help="memory per question in MB (default %(default)s)")
     p.add_argument("--student", metavar="ID", action="append",
@@ -105,6 +112,9 @@ def main(argv=None) -> int:
         p.error(f"--jobs must be at least 1, not {args.jobs}")
     if args.timeout <= 0 or args.cell_timeout <= 0 or args.memory <= 0:
         p.error("--timeout, --cell-timeout and --memory must be positive")
+    if args.cell_timeout > args.timeout / 2:
+        print(f"warning: --cell-timeout {args.cell_timeout:g} is more than half of --timeout "
+              f"{args.timeout:g}: each cell gets {args.timeout / 2:g} s", file=sys.stderr)
     limits = Limits(seconds=args.timeout, memory_mb=args.memory, cell_seconds=args.cell_timeout)
     if args.merge and args.student:
         p.error("--merge grades nothing: it cannot be given with --student")
@@ -119,7 +129,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     done = "merged" if args.merge else "graded"
-    print(f"{done} {len(grades)} submissions: {out / 'grades.csv'} and {out / 'feedback'}/")
+    print(f"{done} {len(grades)} submission{'s' * (len(grades) != 1)}: {out / 'grades.csv'} "
+          f"and {out / 'feedback'}/")
     return 0
 
 

@@ -145,8 +145,9 @@ def check_sandbox(command: list, limits: Limits, allow=()) -> None:
     if problem:
         raise GradingError(f"the sandbox cannot run a known-good cell ({problem})"
                            f"{_diagnose(command)}. No submission was graded: fix the sandbox "
-                           f"first (is {sys.executable} usable by bwrap? is every allowed "
-                           f"package importable: {', '.join(allow) or 'none'}?)")
+                           f"first (can bwrap run {sys.executable}? is --memory "
+                           f"{limits.memory_mb} MB enough for Python and numpy?" +
+                           (f" does {', '.join(allow)} import?" if allow else "") + ")")
 
 
 # -- the batch -------------------------------------------------------------------------------------
@@ -198,6 +199,21 @@ def _as_done(assignment, subs, futures, pool, log):
         raise
 
 
+#: The reasons of :func:`ungraded`: the progress line then says why.
+_UNGRADED = ("no submission", "unreadable notebook", "not graded")
+
+
+def _warner(log):
+    """A function that prints each warning once to ``log``."""
+    seen = set()
+
+    def warn(text: str) -> None:
+        if text not in seen:
+            seen.add(text)
+            print(f"warning: {text}", file=log, flush=True)
+    return warn
+
+
 def _stamp(when) -> str:
     return "" if when is None else f"{when:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -242,9 +258,11 @@ def _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages=
                                                g.student, pages[g.student] if pages
                                                else feedback_html(assignment, g),
                                                folders[g.student]) is not None
-    print(f"nbgrader gradebook: {len(grades)} students recorded; feedback for "
-          f"`nbgrader release_feedback`: {placed} of {len(grades)} placed (the others were "
-          f"not submitted with `nbgrader submit`)", file=log, flush=True)
+    others = len(grades) - placed
+    print(f"nbgrader gradebook: {len(grades)} student{'s' * (len(grades) != 1)} recorded; "
+          f"feedback placed for `nbgrader release_feedback`: {placed}" +
+          (f" ({others} not submitted with `nbgrader submit`: return theirs from "
+           f"feedback/ yourself)" if others else ""), file=log, flush=True)
 
 
 def grade_all(assignment_path, submissions, out=None, limits: Limits | None = None,
@@ -269,7 +287,7 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     source_dir = source_dir if source_dir.is_dir() else source_dir.parent
     command = sandbox_command(check_bwrap(), assignment.allow, limits,
                               [source_dir, submissions, out])
-    warn = lambda text: print(f"warning: {text}", file=log, flush=True)
+    warn = _warner(log)
     subs = _pick(find_submissions(submissions, assignment.id, assignment.notebook, warn),
                  students, warn)
     caveat = cgroup.check()
@@ -280,11 +298,13 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
     for done, (i, g) in enumerate(_graded(assignment, subs, command, limits, submissions,
                                           jobs, log), start=1):
         grades[i] = g
+        why = g.results[0].message if g.results else ""
+        why = f": {g.notes[0]}" if why in _UNGRADED and g.notes else ""
         print(f"[{done}/{len(subs)}] {g.student}: {g.total:g}/{assignment.max_points:g} points "
-              f"({g.seconds:.1f} s)", file=log, flush=True)
+              f"({g.seconds:.1f} s){why}", file=log, flush=True)
     missed = [g.student for g in grades if g.results and g.results[0].message == "not graded"]
     if missed:
-        warn(f"{len(missed)} students were not graded because the grader itself failed (see "
+        warn(f"{len(missed)} student(s) not graded because the grader itself failed (see "
              f"GRADER ERROR above); grade them again: "
              f"{' '.join('--student ' + shlex.quote(s) for s in missed)}")
     course = gradebook.find_course(source_dir)
@@ -338,7 +358,7 @@ def merge_graded(assignment_path, submissions, out, others, log=sys.stderr,
             pages[student] = page.read_text(encoding="utf-8")
     grades = [_from_row(assignment, rows[s]) for s in sorted(rows)]
     write_grades(out, assignment, grades, merge=True, pages=pages)
-    warn = lambda text: print(f"warning: {text}", file=log, flush=True)
+    warn = _warner(log)
     source_dir = Path(assignment_path).resolve()
     course = gradebook.find_course(source_dir if source_dir.is_dir() else source_dir.parent)
     if grades and (course is not None or db_url is not None):

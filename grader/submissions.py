@@ -119,10 +119,14 @@ def find_submissions(submissions: Path, assignment_id: str, notebook: str,
     Takes the submissions folder, the assignment id, the expected notebook file name and a
     function called with one warning per folder that is skipped. Returns Submission objects,
     whether or not a notebook was found (``notebook`` None then, the note says why). Raises
-    GradingError when ``submissions`` is not a folder."""
+    GradingError when ``submissions`` is not a folder, or is one student's folder."""
     if not submissions.is_dir():
         raise GradingError(f"submissions: {submissions} is not a folder; expected one folder "
                            f"per student: <student>/{assignment_id}/{notebook}")
+    if (submissions / assignment_id / notebook).is_file():
+        raise GradingError(f"submissions: {submissions} holds {assignment_id}/{notebook} "
+                           f"itself, as one student's folder does; give the folder that holds "
+                           f"one folder per student: <student>/{assignment_id}/{notebook}")
     found = []
     for folder in _listing(submissions):
         if folder.name in IGNORED or folder.name.startswith("."):

@@ -8,6 +8,7 @@ assignment) and its fixture answers (``correct.py``).
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,12 @@ def test_odd_names_are_graded_and_what_cannot_be_a_student_is_skipped(course, tm
         text = (feedback / f"{student}.html").read_text(encoding="utf-8")
         assert f"graded {name}: no forward.ipynb was found" in text.replace("&#x27;", "'")
     assert "found a.ipynb, b.ipynb" in (feedback / "two.html").read_text(encoding="utf-8")
+    # The instructor sees why a row is 0 in the progress line, not only the student.
+    assert re.search(r"\] two: 0/6 points \([\d.]+ s\): no forward.ipynb was submitted "
+                     r"\(found a.ipynb, b.ipynb", done.stderr)
+    # One student's folder given as SUBMISSIONS is the instructor's slip: said, nothing graded.
+    done = grade(course, sub / "Alice Smith", tmp_path / "slip")
+    assert done.returncode == 2 and "as one student's folder does" in done.stderr
 
 
 def test_the_notebook_to_grade_is_the_expected_one_or_a_copy_of_it(tmp_path):
