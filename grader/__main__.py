@@ -51,9 +51,11 @@ example:
 Progress lines and warnings go to stderr. A gradebook that cannot take the
 scores is a warning: grades.csv and the feedback are written all the same.
 
-exit status: 0 graded; 2 the assignment, a folder, bubblewrap or the sandbox is
-not usable, an unknown --student, or a student in two --merge folders (no
-student is graded then)"""
+exit status: 0 graded; 1 graded, but the grader itself failed on some students
+(listed at the end, with the --student options to grade them again; they are
+not put in the gradebook); 2 the assignment, a folder, bubblewrap or the
+sandbox is not usable, an unknown --student, or a student in two --merge
+folders (no student is graded then)"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -104,7 +106,8 @@ def main(argv=None) -> int:
     """Run the command.
 
     Takes the arguments (default: ``sys.argv[1:]``); returns the exit status, 0 when the batch
-    was graded, 2 on a GradingError (printed). Raises SystemExit for ``--help`` and for bad
+    was graded, 1 when the grader itself failed on some students, 2 on a GradingError
+    (printed). Raises SystemExit for ``--help`` and for bad
     arguments, as argparse does."""
     p = parser()
     args = p.parse_args(argv)
@@ -131,7 +134,8 @@ def main(argv=None) -> int:
     done = "merged" if args.merge else "graded"
     print(f"{done} {len(grades)} submission{'s' * (len(grades) != 1)}: {out / 'grades.csv'} "
           f"and {out / 'feedback'}/")
-    return 0
+    failed = any(g.results and g.results[0].message == "not graded" for g in grades)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from .protocol import decode, encode
 from .question import CellPlan, Result, clean, grade_hidden, grade_visible
 from .report import feedback_html, read_grades, write_grades
 from .sandbox import Limits, Sandbox, SubmissionFailed, check_bwrap, sandbox_command
-from .submissions import Submission, file_name, find_submissions
+from .submissions import Submission, file_name, find_submissions, text_name
 
 
 @dataclass
@@ -173,14 +173,29 @@ def _graded(assignment, subs, command, limits, root, jobs, log):
     # spawn: each worker is a fresh Python (no state shared with this one, its own main thread
     # for the watchdog, its exit handlers run).
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(_grade_one, assignment, sub, command, limits, root): i
-                   for i, sub in enumerate(subs)}
-        yield from _as_done(assignment, subs, futures, pool, log)
+    # The workers' cgroups go inside this process's, which removes them all at the end, also
+    # those of a worker that was killed.
+    nest = dict(mp_context=context, initializer=cgroup.nest_under,
+                initargs=(cgroup.parent_dirs(),))
+    # A worker that dies (the grader's own process, say killed for memory) breaks the pool and
+    # every student still in it: they are graded again in a new pool, and those it breaks
+    # again each alone, so that only a student whose grading kills its worker each time is
+    # left "not graded".
+    todo = list(range(len(subs)))
+    for workers in (jobs, jobs, 1):
+        broken = []
+        for part in ([todo] if workers > 1 else [[i] for i in todo]):
+            with concurrent.futures.ProcessPoolExecutor(workers, **nest) as pool:
+                futures = {pool.submit(_grade_one, assignment, subs[i], command, limits,
+                                       root): i for i in part}
+                yield from _as_done(assignment, subs, futures, pool, log,
+                                    broken if workers > 1 else None)
+        todo = broken
 
 
-def _as_done(assignment, subs, futures, pool, log):
-    """(index, StudentGrade) of each future as it is done; a GradingError (or Ctrl-C) stops
+def _as_done(assignment, subs, futures, pool, log, broken):
+    """(index, StudentGrade) of each future as it is done; the indices of students whose
+    worker died go to ``broken`` (None: they are not graded). A GradingError (or Ctrl-C) stops
     the batch at once: the students not yet started are cancelled, not graded first."""
     try:
         for future in concurrent.futures.as_completed(futures):
@@ -189,7 +204,11 @@ def _as_done(assignment, subs, futures, pool, log):
                 yield i, future.result()
             except GradingError:
                 raise
-            except Exception as e:      # a worker died: that student is not graded, say so
+            except Exception as e:      # a worker died
+                if broken is not None and isinstance(
+                        e, concurrent.futures.process.BrokenProcessPool):
+                    broken.append(i)    # perhaps for another student's sake: once more alone
+                    continue
                 print(f"GRADER ERROR for {subs[i].student}: {e!r}", file=log, flush=True)
                 yield i, ungraded(assignment, subs[i].student, "not graded",
                                   f"the grader failed on this submission "
@@ -243,6 +262,9 @@ def _add_lateness(grades, course, assignment, folders, db_url, warn) -> None:
 def _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages=None) -> None:
     """The scores into nbgrader's gradebook, and the feedback (``pages``, or made from the
     grades) where release_feedback takes it."""
+    grades = [g for g in grades if not (g.results and g.results[0].message == "not graded")]
+    if not grades:
+        return
     try:
         _, notes = gradebook.record(course, assignment, grades, folders, db_url)
     except Exception as e:         # GradebookError, or the database's own
@@ -319,6 +341,23 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
 
 # -- a course graded on several machines -----------------------------------------------------------
 
+def _check_row(assignment: Assignment, row: list, path: Path) -> None:
+    """GradingError unless ``row`` of ``path`` is a row the grader writes for ``assignment``:
+    a plain student id, as many cells as the header, points between 0 and each maximum."""
+    student, n = row[0], len(assignment.questions)
+    if (text_name(student) != student or "/" in student or student.startswith(".")
+            or len(row) != n + 6 or row[1] != assignment.id):
+        raise GradingError(f"--merge: {path} has a row the grader does not write: {row[:3]}...")
+    for q, cell in zip(assignment.questions, row[2:2 + n]):
+        try:
+            ok = 0 <= float(cell) <= q.points
+        except ValueError:
+            ok = False
+        if not ok:
+            raise GradingError(f"--merge: {path}: {student!r} has {cell!r} points for "
+                               f"{q.grade_id} (0 to {q.points:g})")
+
+
 def _from_row(assignment: Assignment, row: list) -> StudentGrade:
     """A StudentGrade rebuilt from its grades.csv row (points, timestamp, lateness)."""
     points = row[2:2 + len(assignment.questions)]
@@ -348,6 +387,7 @@ def merge_graded(assignment_path, submissions, out, others, log=sys.stderr,
         if not found:
             raise GradingError(f"--merge: {other} has no grades.csv of {assignment.id}")
         for student, row in found.items():
+            _check_row(assignment, row, other / "grades.csv")
             if student in where:
                 raise GradingError(f"--merge: {student!r} was graded in both {where[student]} "
                                    f"and {other}; give each machine its own --student list")

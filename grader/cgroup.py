@@ -245,6 +245,36 @@ class _State:
 
 
 _state = _State()
+#: Set in a worker process of the batch (:func:`nest_under`): its parent is made inside the
+#: batch's own, so that the batch removes it even if the worker is killed.
+_nest: list = []
+
+
+def nest_under(dirs: list) -> None:
+    """Make this process's parent cgroup inside ``dirs`` (the batch process's parent folders,
+    from :func:`parent_dirs`), not beside it. Run by each worker of the batch's pool before
+    it grades. Takes the folders; returns None. Raises nothing."""
+    _nest[:] = [Path(d) for d in dirs]
+
+
+def parent_dirs() -> list:
+    """This process's parent cgroup folders as strings (made if needed; [] where no cgroup
+    can be made), for the workers' :func:`nest_under`. Raises nothing."""
+    return [str(d) for d in _parent()]
+
+
+def _nested_parent(name: str) -> list:
+    """Make the per-process parent inside the batch's folders (:data:`_nest`)."""
+    made = []
+    try:
+        for d in _nest:
+            _make(d / name)
+            made.append(d / name)
+    except OSError:
+        for d in reversed(made):
+            _remove(d)
+        raise
+    return made
 
 
 def _parent() -> list:
@@ -256,7 +286,7 @@ def _parent() -> list:
     _state.pid = os.getpid()
     name = f"grader-{os.getpid()}-{secrets.token_hex(4)}"
     errors = []
-    for make in (_v2_parent, _v1_parent):
+    for make in ((_nested_parent,) if _nest else (_v2_parent, _v1_parent)):
         try:
             _state.dirs = make(name)
             break
@@ -281,6 +311,9 @@ def new_box(pids: int, memory_bytes: int):
     can be made here (:func:`check` warns about that). Raises GradingError when cgroups work
     here but this one cannot be made or limited: the sandbox does not start without them."""
     parents = _parent()
+    if parents and not all(p.is_dir() for p in parents):    # removed by someone else: again
+        _state.pid = None
+        parents = _parent()
     if not parents:
         return Box([])
     name = f"q{next(_state.counter)}"
@@ -345,16 +378,17 @@ def cleanup() -> None:
     returns None; tolerates the cgroup being gone already, and raises nothing."""
     if _state.pid != os.getpid() or not _state.dirs:
         return
+    below = set()                        # sandboxes left, and the folders of killed workers
     for parent in _state.dirs:
         try:
-            leftovers = [p.name for p in parent.iterdir() if p.is_dir()]
+            below |= {p.relative_to(parent) for p in parent.rglob("*") if p.is_dir()}
         except OSError:
-            leftovers = []
-        for name in leftovers:
-            try:
-                Box([p / name for p in _state.dirs]).close(seconds=5)
-            except GradingError:
-                pass
+            pass
+    for rel in sorted(below, key=lambda r: len(r.parts), reverse=True):     # deepest first
+        try:
+            Box([p / rel for p in _state.dirs]).close(seconds=5)
+        except GradingError:
+            pass
     for parent in _state.dirs:
         try:
             _remove(parent)

@@ -25,6 +25,8 @@ import math
 MAX_MESSAGE = 32 * 1024 * 1024
 #: Longest string an answer may contain.
 MAX_STRING = 10_000
+#: Most lists and dicts, and most items (commas), in one message (the grader parses it).
+MAX_CONTAINERS, MAX_ITEMS = 100_000, 1_000_000
 _DTYPES = {"f": "<f8", "i": "<i8", "u": "<i8", "b": "|b1"}
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import GradingError, cgroup
-from .protocol import MAX_MESSAGE, frame
+from .protocol import MAX_CONTAINERS, MAX_ITEMS, MAX_MESSAGE, frame
 from .reaper import adopt_orphans, reap_bwrap_orphans
 from .seccomp import seccomp_program
 
@@ -374,6 +374,13 @@ class Sandbox:
                     raise self._ended()
                 self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
+        # Parsed here, outside the sandbox's limits: 32 MB of "[[], [], ...]" would be 1.2 GB
+        # of Python lists in the grader. An answer's arrays travel as base64 text, so a real
+        # one has few lists, dicts and items; more is refused before parsing.
+        if (line.count(b"[") + line.count(b"{") > MAX_CONTAINERS
+                or line.count(b",") > MAX_ITEMS):
+            raise SubmissionFailed(f"your notebook sent an answer of more than {MAX_ITEMS} "
+                                   f"items or {MAX_CONTAINERS} lists and dicts; return arrays")
         try:
             return json.loads(line)
         except ValueError:

@@ -52,6 +52,7 @@ EXPECTED = {
     "endless_first_cell": [1, 2, 2, 1],
     "endless_cells": [1, 0, 0, 1],
     "hidden_bits": [0, 0, 0, 0],
+    "floods_the_grader": [1, 0, 0, 1],
     "patches_numpy": [0, 0, 0, 0],
     "claims_equal": [0, 0, 0, 0],
     "redefines_checker": [0, 0, 0, 0],
@@ -308,6 +309,7 @@ def test_feedback_explains_without_showing_hidden_tests(batch, course):
     assert "exit code 0" in feedback["exits"]
     assert "not numbers" in feedback["claims_equal"] and "NaN" in feedback["claims_equal"]
     assert "MemoryError" in feedback["memory_hog"]
+    assert "more than 1000000 items or 100000 lists and dicts" in feedback["floods_the_grader"]
     assert "no forward.ipynb was submitted" in feedback["no_notebook"]
     assert "No module named &#x27;bpcore&#x27;" in feedback["uses_bpcore"]
     # Nothing of the host or of the hidden tests leaks through what a submission controls.

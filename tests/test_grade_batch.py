@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -296,6 +297,16 @@ def test_a_course_graded_on_two_machines_merges_into_one_result(course, tmp_path
                  "--merge", str(tmp_path / "one"))
     assert done.returncode == 2 and "graded in both" in done.stderr
     assert not (tmp_path / "twice" / "grades.csv").exists()
+    # A grades.csv the grader did not write (a short row, points not a number, an id that is a
+    # path) is refused, not merged.
+    good = (tmp_path / "m2" / "grades.csv").read_text(encoding="utf-8")
+    for bad in ["cy,forward,1,2\n", "cy,forward,x,2,2,1,6,6,,\n",
+                "../../evil,forward,1,2,2,1,6,6,,\n", "cy,forward,1,2,2,9,14,6,,\n"]:
+        (tmp_path / "m2" / "grades.csv").write_text(good.splitlines()[0] + "\n" + bad,
+                                                     encoding="utf-8")
+        done = grade(course, sub, tmp_path / "forged", "--merge", str(tmp_path / "m2"))
+        assert done.returncode == 2 and "--merge:" in done.stderr, (bad, done.stderr[-500:])
+        assert not (tmp_path / "forged" / "grades.csv").exists()
 
 
 # -- nbgrader's gradebook ---------------------------------------------------------------------------
@@ -344,3 +355,49 @@ def test_scores_and_lateness_reach_nbgraders_gradebook(course, tmp_path):
         again = [r for r in csv.DictReader(f) if r["assignment"] == "forward"]
     assert sorted(r["student_id"] for r in again) == ["ann", "bob", "cy"]
     assert {r["student_id"]: float(r["score"]) for r in again} == {"ann": 0, "bob": 6, "cy": 0}
+
+
+def test_a_grader_worker_that_dies_costs_no_student_anything(course, tmp_path):
+    """A worker process of the grader killed mid-batch (as the OOM killer would) breaks the
+    pool and every student in it: they are graded again (in a new pool, then alone) and get
+    what they earned; nothing is left "not graded", and no cgroup of the batch is left."""
+    nb, sub = correct_notebook(course), tmp_path / "submitted"
+    students = [f"s{i:02d}" for i in range(10)]
+    for student in students:
+        put(sub / student / "forward", "forward.ipynb", nb)
+    cmd = [sys.executable, "-m", "grader", str(loose_source(course)), str(sub), "--out",
+           str(tmp_path / "out"), "--timeout", TIMEOUT, "--jobs", "2"]
+    grader = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    killed = None
+    for _ in range(1200):                      # a worker, a second after the pool started
+        workers = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(p) == grader.pid and b"spawn_main" in _cmdline(p)]
+        if workers:
+            time.sleep(1.0)
+            os.kill(int(workers[0].name), 9)
+            killed = workers[0].name
+            break
+        time.sleep(0.05)
+    out, err = grader.communicate(timeout=600)
+    assert killed, "no worker was seen to kill"
+    assert grader.returncode == 0, err[-2000:]
+    assert {s: r["total"] for s, r in rows(tmp_path / "out" / "grades.csv").items()} == {
+        s: "6" for s in students}
+    assert "GRADER ERROR" not in err
+    left = [p for top in Path("/sys/fs/cgroup").glob("*") for p in top.rglob(
+        f"grader-{grader.pid}-*")] if Path("/sys/fs/cgroup/pids").is_dir() else []
+    assert not left, left
+
+
+def _parent(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
