@@ -190,6 +190,7 @@ def _graded(assignment, subs, command, limits, root, jobs, log):
                                        root): i for i in part}
                 yield from _as_done(assignment, subs, futures, pool, log,
                                     broken if workers > 1 else None)
+            cgroup.sweep()              # a killed worker's sandbox has no one else to end it
         todo = broken
 
 

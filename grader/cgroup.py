@@ -371,6 +371,33 @@ def check():
             f"hierarchies, or in a cgroup v2 whose subtree has the pids and memory controllers")
 
 
+def sweep() -> None:
+    """Kill and remove what killed workers left: each ``grader-<pid>-*`` folder inside this
+    process's parent whose process is gone (its sandbox no longer has anyone to end it).
+    Takes nothing; returns None; raises nothing."""
+    if _state.pid != os.getpid() or not _state.dirs:
+        return
+    try:
+        names = {p.name for p in _state.dirs[0].iterdir() if p.name.startswith("grader-")}
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.kill(int(name.split("-")[1]), 0)
+            continue                                     # alive: its own to clean
+        except (ProcessLookupError, ValueError):
+            pass
+        except PermissionError:
+            continue
+        folders = [d / name for d in _state.dirs]
+        below = {p.relative_to(folders[0]) for p in folders[0].rglob("*") if p.is_dir()}
+        for rel in sorted(below, key=lambda r: len(r.parts), reverse=True) + [Path(".")]:
+            try:
+                Box([f / rel for f in folders]).close(seconds=5)
+            except (GradingError, OSError):
+                pass
+
+
 def cleanup() -> None:
     """Remove this process's parent cgroup (killing any sandbox left in it).
 
