@@ -134,8 +134,7 @@ def main(argv=None) -> int:
     done = "merged" if args.merge else "graded"
     print(f"{done} {len(grades)} submission{'s' * (len(grades) != 1)}: {out / 'grades.csv'} "
           f"and {out / 'feedback'}/")
-    failed = any(g.results and g.results[0].message == "not graded" for g in grades)
-    return 1 if failed else 0
+    return 1 if any(g.not_graded for g in grades) else 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ from .sandbox import Limits, Sandbox, SubmissionFailed, check_bwrap, sandbox_com
 from .submissions import Submission, file_name, find_submissions, text_name
 
 
+#: The reason in every row of a student the grader itself failed on.
+NOT_GRADED = "not graded"
+
+
 @dataclass
 class StudentGrade:
     """One student's results, question by question, and notes on their own cells."""
@@ -43,6 +47,11 @@ class StudentGrade:
     def total(self) -> float:
         """The sum of the points earned."""
         return sum(r.points for r in self.results)
+
+    @property
+    def not_graded(self) -> bool:
+        """Whether the grader itself failed on this student (no fault of theirs)."""
+        return bool(self.results) and self.results[0].message == NOT_GRADED
 
 
 def ungraded(assignment: Assignment, student: str, why: str, note: str) -> StudentGrade:
@@ -99,7 +108,7 @@ def _grade_one(assignment, sub: Submission, command, limits, root) -> StudentGra
         raise
     except Exception as e:          # a bug of the grader's: say so, and go on with the batch
         print(f"GRADER ERROR for {sub.student}: {e!r}", file=sys.stderr, flush=True)
-        return ungraded(assignment, sub.student, "not graded",
+        return ungraded(assignment, sub.student, NOT_GRADED,
                         f"the grader failed on this submission ({type(e).__name__}: {e}); "
                         f"ask your instructor to grade it again")
 
@@ -211,7 +220,7 @@ def _as_done(assignment, subs, futures, pool, log, broken):
                     broken.append(i)    # perhaps for another student's sake: once more alone
                     continue
                 print(f"GRADER ERROR for {subs[i].student}: {e!r}", file=log, flush=True)
-                yield i, ungraded(assignment, subs[i].student, "not graded",
+                yield i, ungraded(assignment, subs[i].student, NOT_GRADED,
                                   f"the grader failed on this submission "
                                   f"({type(e).__name__}); ask your instructor to grade it again")
     except BaseException:
@@ -220,7 +229,7 @@ def _as_done(assignment, subs, futures, pool, log, broken):
 
 
 #: The reasons of :func:`ungraded`: the progress line then says why.
-_UNGRADED = ("no submission", "unreadable notebook", "not graded")
+_UNGRADED = ("no submission", "unreadable notebook", NOT_GRADED)
 
 
 def _warner(log):
@@ -263,7 +272,7 @@ def _add_lateness(grades, course, assignment, folders, db_url, warn) -> None:
 def _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages=None) -> None:
     """The scores into nbgrader's gradebook, and the feedback (``pages``, or made from the
     grades) where release_feedback takes it."""
-    grades = [g for g in grades if not (g.results and g.results[0].message == "not graded")]
+    grades = [g for g in grades if not g.not_graded]
     if not grades:
         return
     try:
@@ -325,7 +334,7 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
         why = f": {g.notes[0]}" if why in _UNGRADED and g.notes else ""
         print(f"[{done}/{len(subs)}] {g.student}: {g.total:g}/{assignment.max_points:g} points "
               f"({g.seconds:.1f} s){why}", file=log, flush=True)
-    missed = [g.student for g in grades if g.results and g.results[0].message == "not graded"]
+    missed = [g.student for g in grades if g.not_graded]
     if missed:
         warn(f"{len(missed)} student(s) not graded because the grader itself failed (see "
              f"GRADER ERROR above); grade them again: "
