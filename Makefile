@@ -86,6 +86,9 @@ test: $(STAMP) $(VENDOR) _build/.bpcore-version
 	@command -v bwrap >/dev/null 2>&1 || { \
 	  echo "error: bwrap not found; the grader isolates each submission with bubblewrap."; \
 	  echo "       Install it: apt-get install -y bubblewrap"; exit 1; }
+	@fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || { \
+	  echo "error: no Noto Sans CJK font; the browser tests check the Chinese glossary renders."; \
+	  echo "       Install it: apt-get install -y fonts-noto-cjk"; exit 1; }
 	@echo "== 1/4 unit tests"
 	$(BIN)/python -m pytest -m "not book and not grading"
 	@echo "== 2/4 the classroom: nbgrader's student versions, the sandboxed grader, cheating submissions"

@@ -27,4 +27,5 @@ def test_glossary_has_the_core_terms():
     for en, zh in [("forward propagation", "前向传播"), ("backpropagation", "反向传播"),
                    ("activation function", "激活函数"), ("learning rate", "学习率"),
                    ("gradient descent", "梯度下降")]:
-        assert re.search(rf"^\| {re.escape(en)}[^|]* \| {zh}", INTRO, re.M), en
+        assert re.search(rf'^\| {re.escape(en)}[^|]* \| <span lang="zh-Hans">{zh}', INTRO,
+                         re.M), en

@@ -135,6 +135,39 @@ def test_chapter_three_shows_the_cas_proof_and_the_gradient_check(site):
     assert n_images >= 1, "the timing plot"
 
 
+#: In the page: every run of Chinese characters outside an element marked lang="zh-Hans", and
+#: for the marked ones, the font the browser lays them out in (the first of the stack it has).
+CHINESE_JS = r"""() => {
+  const han = /[\u4e00-\u9fff]/;
+  const walker = document.createTreeWalker(document.querySelector("article"),
+                                           NodeFilter.SHOW_TEXT);
+  const unmarked = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (han.test(node.data) && !node.parentElement.closest('[lang="zh-Hans"]'))
+      unmarked.push(node.data.trim());
+  }
+  const marked = [...document.querySelectorAll('article [lang="zh-Hans"]')];
+  return {unmarked, marked: marked.length,
+          family: marked.length ? getComputedStyle(marked[0]).fontFamily : "",
+          available: document.fonts.check('16px "Noto Sans CJK SC"', "神经元")};
+}"""
+
+
+def test_the_chinese_glossary_is_marked_and_drawn_in_a_chinese_font(site):
+    """The glossary's Chinese is marked as such (screen readers switch language; the browser
+    picks a Chinese font), laid out in the CJK font stack of _book_static/book.css, and that font is
+    installed (fonts-noto-cjk)."""
+    with typeset(site, "intro.html") as (page, _, _):
+        page.locator("#glossary-english-and-chinese").screenshot(
+            path=str(SHOTS / "intro-glossary.png"))
+        found = page.evaluate(CHINESE_JS)
+    assert found["unmarked"] == [], found["unmarked"]
+    assert found["marked"] >= 19
+    assert found["family"].startswith('"Noto Sans CJK SC"'), found["family"]
+    assert found["available"], "Noto Sans CJK SC is not installed: apt-get install fonts-noto-cjk"
+
+
 def explorer_pages():
     """Pages whose widget state holds an explorer (bpcore.book.explore marks its box with a
     class)."""
