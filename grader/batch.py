@@ -243,6 +243,12 @@ def _warner(log):
     return warn
 
 
+def _assignment_folders(subs: list, assignment: Assignment) -> dict:
+    """{student: the folder their notebook (and nbgrader's timestamp.txt) is in}."""
+    return {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
+            for s in subs}
+
+
 def _stamp(when) -> str:
     return "" if when is None else f"{when:%Y-%m-%d %H:%M:%S} UTC"
 
@@ -340,8 +346,7 @@ def grade_all(assignment_path, submissions, out=None, limits: Limits | None = No
              f"GRADER ERROR above); grade them again: "
              f"{' '.join('--student ' + shlex.quote(s) for s in missed)}")
     course = gradebook.find_course(source_dir)
-    folders = {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
-               for s in subs}
+    folders = _assignment_folders(subs, assignment)
     _add_lateness(grades, course, assignment, folders, db_url, warn)
     write_grades(out, assignment, grades, merge=students is not None)
     if grades and (course is not None or db_url is not None):
@@ -412,8 +417,8 @@ def merge_graded(assignment_path, submissions, out, others, log=sys.stderr,
     source_dir = Path(assignment_path).resolve()
     course = gradebook.find_course(source_dir if source_dir.is_dir() else source_dir.parent)
     if grades and (course is not None or db_url is not None):
-        folders = {s.student: s.notebook.parent if s.notebook else s.folder / assignment.id
-                   for s in find_submissions(submissions, assignment.id, assignment.notebook)}
+        folders = _assignment_folders(
+            find_submissions(submissions, assignment.id, assignment.notebook), assignment)
         folders = {g.student: folders.get(g.student, submissions / g.student / assignment.id)
                    for g in grades}
         _to_gradebook(course, assignment, grades, folders, db_url, log, warn, pages)

@@ -371,6 +371,22 @@ def check():
             f"hierarchies, or in a cgroup v2 whose subtree has the pids and memory controllers")
 
 
+def _close_tree(folders: list) -> None:
+    """Close (kill, wait, remove) every cgroup below ``folders`` (the same place in each
+    hierarchy), deepest first, then ``folders`` themselves; what will not go is left."""
+    below = set()
+    for top in folders:
+        try:
+            below |= {p.relative_to(top) for p in top.rglob("*") if p.is_dir()}
+        except OSError:
+            pass
+    for rel in sorted(below, key=lambda r: len(r.parts), reverse=True) + [Path(".")]:
+        try:
+            Box([top / rel for top in folders]).close(seconds=5)
+        except (GradingError, OSError):
+            pass
+
+
 def sweep() -> None:
     """Kill and remove what killed workers left: each ``grader-<pid>-*`` folder inside this
     process's parent whose process is gone (its sandbox no longer has anyone to end it).
@@ -389,13 +405,7 @@ def sweep() -> None:
             pass
         except PermissionError:
             continue
-        folders = [d / name for d in _state.dirs]
-        below = {p.relative_to(folders[0]) for p in folders[0].rglob("*") if p.is_dir()}
-        for rel in sorted(below, key=lambda r: len(r.parts), reverse=True) + [Path(".")]:
-            try:
-                Box([f / rel for f in folders]).close(seconds=5)
-            except (GradingError, OSError):
-                pass
+        _close_tree([d / name for d in _state.dirs])
 
 
 def cleanup() -> None:
@@ -405,20 +415,5 @@ def cleanup() -> None:
     returns None; tolerates the cgroup being gone already, and raises nothing."""
     if _state.pid != os.getpid() or not _state.dirs:
         return
-    below = set()                        # sandboxes left, and the folders of killed workers
-    for parent in _state.dirs:
-        try:
-            below |= {p.relative_to(parent) for p in parent.rglob("*") if p.is_dir()}
-        except OSError:
-            pass
-    for rel in sorted(below, key=lambda r: len(r.parts), reverse=True):     # deepest first
-        try:
-            Box([p / rel for p in _state.dirs]).close(seconds=5)
-        except GradingError:
-            pass
-    for parent in _state.dirs:
-        try:
-            _remove(parent)
-        except OSError:
-            pass
+    _close_tree(_state.dirs)                 # sandboxes left, and killed workers' folders
     _state.dirs = []
