@@ -2,7 +2,8 @@
 #
 #   make book    build the HTML book into _build/html (sets everything up on the first run)
 #   make test    everything `make book` sets up, then every test (this is what CI runs)
-#   make lab     JupyterLab on the chapters, .md chapters opening as notebooks
+#   make lab     JupyterLab on the book, opening its contents page (intro.md); the .md chapters
+#                open as notebooks
 #   make assignments  the student versions of the graded assignments (assignments/release/),
 #                made by nbgrader from assignments/source/ (see README, "Graded assignments")
 #   make wheel   bpcore as a wheel in dist/, for students (no assignment solutions in it)
@@ -24,8 +25,12 @@ STAMP  := $(VENV)/.installed
 VENDOR := _vendor/.installed
 HTML   := _build/html
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+DIST  ?= dist
+WHEEL_NAME := bpcore-0.1.0-py3-none-any.whl
+BOOK_WHEEL := _build/wheel/$(WHEEL_NAME)
+WHEEL_SOURCES := $(shell find bpcore grader -name '*.py') pyproject.toml README.md
 
-.PHONY: book test lab bench clean constraints assignments wheel
+.PHONY: book test lab bench clean constraints assignments wheel FORCE
 
 # --- Python environment -----------------------------------------------------------------
 $(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
@@ -74,12 +79,12 @@ _build/.bpcore-version: $(shell find bpcore -name '*.py')
 	@mkdir -p _build && touch $@
 
 # --- The two commands --------------------------------------------------------------------
-book: $(STAMP) $(VENDOR) _build/.bpcore-version
+book: $(STAMP) $(VENDOR) _build/.bpcore-version $(BOOK_WHEEL)
 	$(BIN)/jupyter-book build . --builder html
 	@echo
 	@echo "The book: file://$(CURDIR)/$(HTML)/index.html"
 
-test: $(STAMP) $(VENDOR) _build/.bpcore-version
+test: $(STAMP) $(VENDOR) _build/.bpcore-version $(BOOK_WHEEL)
 	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
 	  echo "error: chromium not found; the browser tests use Debian's Chromium."; \
 	  echo "       Install it: apt-get install -y chromium"; exit 1; }
@@ -100,7 +105,7 @@ test: $(STAMP) $(VENDOR) _build/.bpcore-version
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR) \
-	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) chapters/01-forward.md
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root) intro.md
 
 # nbgrader finds its helper programs (alembic) on PATH, hence the venv's bin first.
 COURSE ?= assignments
@@ -112,18 +117,22 @@ assignments: $(STAMP)
 
 # bpcore for students, without the repository: the wheel holds bpcore/ and grader/ only (the
 # assignments' solutions and hidden tests live in assignments/source/, never in a package).
-# setuptools from the venv when it has one, else pip fetches it.
-DIST  ?= dist
-WHEEL := $(DIST)/bpcore-0.1.0-py3-none-any.whl
+# setuptools from the venv when it has one, else pip fetches it. The book links a copy
+# (_build/wheel/), so that a reader with only the site and pip can run the chapters.
 wheel: $(STAMP)
-	rm -rf build $(WHEEL)
+	@$(MAKE) --no-print-directory $(DIST)/$(WHEEL_NAME) DIST=$(DIST) FORCE_WHEEL=1
+
+$(DIST)/$(WHEEL_NAME) $(BOOK_WHEEL): $(STAMP) $(WHEEL_SOURCES) $(if $(FORCE_WHEEL),FORCE)
+	rm -rf build $@
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps \
-	  $$($(BIN)/python -c 'import setuptools' 2>/dev/null && echo --no-build-isolation) -w $(DIST) .
+	  $$($(BIN)/python -c 'import setuptools' 2>/dev/null && echo --no-build-isolation) -w $(dir $@) .
 	$(BIN)/python -c 'import sys, zipfile; bad = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() \
 	  if not n.startswith(("bpcore/", "grader/", "bpcore-0.1.0.dist-info/")) or n.endswith(".ipynb")]; \
-	  sys.exit(f"error: the wheel holds {bad}" if bad else 0)' $(WHEEL)
+	  sys.exit(f"error: the wheel holds {bad}" if bad else 0)' $@
 	@echo
-	@echo "For students: $(WHEEL) (pip install bpcore-0.1.0-py3-none-any.whl)"
+	@echo "For students: $@ (pip install '$(notdir $@)[book]')"
+
+FORCE:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py

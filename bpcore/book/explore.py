@@ -5,7 +5,9 @@ moves but its figure never changes. An :class:`Explorer` works everywhere becaus
 and draws *every* figure the controls can ask for when it is created (at build time, for the
 book), and lets the browser pick the one to show:
 
-- every combination of control values gets one frame, a PNG image in an ``ipywidgets.Image``;
+- every combination of control values gets one frame, a PNG image in an ``ipywidgets.HTML``
+  ``<img>`` whose alt text says what is drawn and at which control values
+  (:func:`bpcore.book.figures.describe`): an ``ipywidgets.Image`` has no alt text;
 - the frames sit in an ``ipywidgets.Stack`` (one Stack per control, nested: the outer Stack has
   one child per value of the first control, each child a Stack over the second control, ...);
 - each control's ``index`` is linked to the ``selected_index`` of every Stack at its level with
@@ -33,8 +35,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-#: Pixel density of the frames: 8 x 3.4 inch figures give 640 x 272 px images.
-DPI = 80
+#: Pixel density of the frames, that of every figure of the book (bpcore.book.figures.DPI): a
+#: 6.8 x 3.4 inch figure gives a 680 x 340 px image, the width of the book's content column.
+DPI = 100
 
 
 @dataclass(frozen=True)
@@ -125,12 +128,14 @@ class Explorer:
               default) for "when running in a Jupyter kernel". The bar is removed when done,
               which also clears what the cell printed before.
 
-    Attributes: ``controls``, ``frames`` (dict: tuple of values -> PNG bytes),
+    Attributes: ``controls``, ``frames`` (dict: tuple of values -> PNG bytes), ``alt`` (dict:
+    tuple of values -> the frame's alt text), ``min_text_px`` (smallest text of any frame, in
+    pixels as drawn),
     ``seconds`` (time to compute and draw all frames), ``nbytes`` (total size of the frames),
     ``widget`` (the ipywidgets box that a notebook displays).
     """
 
-    def __init__(self, controls, draw, figsize=(8.0, 3.4), dpi: int = DPI, start=None,
+    def __init__(self, controls, draw, figsize=(6.8, 3.4), dpi: int = DPI, start=None,
                  progress=None, title: str | None = None):
         if isinstance(controls, Control):
             controls = [controls]
@@ -155,12 +160,18 @@ class Explorer:
         keys = list(itertools.product(*(c.values for c in controls)))
         bar = _ProgressBar(len(keys), title or "frames") if _want_progress(progress) else None
         from matplotlib.figure import Figure
+
+        from . import figures
         t0 = time.perf_counter()
         self.frames: dict[tuple, bytes] = {}
+        self.alt: dict[tuple, str] = {}
+        self.min_text_px = float("inf")
         for n, key in enumerate(keys):
             fig = Figure(figsize=figsize)
             draw(fig, *key)
             self.frames[key] = png(fig, dpi)
+            self.alt[key] = self._alt(fig, key)
+            self.min_text_px = min(self.min_text_px, figures.smallest_text_px(fig, dpi))
             if bar:
                 bar.update(n + 1)
         self.seconds = time.perf_counter() - t0
@@ -168,10 +179,20 @@ class Explorer:
             bar.close()
         self.widget = self._build_widget(start_index)
 
+    def _alt(self, fig, key) -> str:
+        """Alt text of the frame for ``key``: the control values, then what is drawn."""
+        from . import figures
+        values = ", ".join(f"{c.name} {label}" for c, label in
+                           zip(self.controls, (c.labels[c.index(v)]
+                                               for c, v in zip(self.controls, key))))
+        return f"Frame for {values}. {figures.describe(fig)}"
+
     # -- the widgets -----------------------------------------------------------------------
 
     def _build_widget(self, start_index):
         import ipywidgets as W
+
+        from . import figures
         self._inputs = []
         for c, i in zip(self.controls, start_index):
             options = list(zip(c.labels, range(len(c.values))))
@@ -193,8 +214,9 @@ class Explorer:
                 children = []
                 for v in control.values:
                     key = prefix + (v,)
-                    image = W.Image(value=self.frames[key], format="png",
-                                    layout=W.Layout(max_width="100%", height="auto"))
+                    image = W.HTML(figures.img_tag(self.frames[key], self.alt[key],
+                                                   self.min_text_px),
+                                   layout=W.Layout(max_width="100%"))
                     self._images[key] = image
                     children.append(image)
             else:

@@ -19,6 +19,9 @@ import numpy as np
 CLASS_COLOURS = ("#d95f02", "#1b9e77")
 #: Colours of successive runs: the same run has the same colour in a path and in a cost curve.
 RUN_COLOURS = ("#d62728", "#ff7f0e", "#e377c2", "#17becf", "#1f77b4", "black")
+#: Line styles and markers of successive runs, so that runs are told apart without colour too.
+RUN_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)))
+RUN_MARKERS = ("o", "s", "^", "D", "v", "x")
 
 
 def _axes(ax, figsize):
@@ -42,9 +45,17 @@ def _finish(ax, xlabel, ylabel, title=None, legend=None):
 
 def _runs(items, labels):
     """(item, label, colour) for each run: labels default to None, colours cycle RUN_COLOURS,
-    so that run i has the same colour in every figure."""
+    so that run i has the same colour in every figure (and the same style: :func:`_style`)."""
     labels = labels or [None] * len(items)
     return list(zip(items, labels, RUN_COLOURS * len(items)))
+
+
+def _style(colour):
+    """Line style and marker of the run drawn in ``colour``: run i gets RUN_STYLES[i] and
+    RUN_MARKERS[i] as well as RUN_COLOURS[i], so that a reader who cannot tell the colours
+    apart (or prints in grey) still can tell the runs."""
+    i = RUN_COLOURS.index(colour) if colour in RUN_COLOURS else 0
+    return RUN_STYLES[i], RUN_MARKERS[i]
 
 
 #: Layout of :func:`draw_network`, in data units: layer spacing, neuron spacing, box size.
@@ -280,7 +291,9 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
         elif x == "seconds":
             steps = h.seconds
         cost = np.minimum(np.asarray(h.cost, dtype=float), 1e200) if logy else h.cost
-        ax.plot(steps, cost, lw=1.8, label=label, color=colour)
+        style, marker = _style(colour)
+        ax.plot(steps, cost, lw=1.8, label=label, color=colour, linestyle=style,
+                marker=marker, markevery=max(len(cost) // 6, 1), ms=5)
     if logy:
         _plain_log_axis(ax.yaxis)
         # Set the limits ourselves: autoscaling adds a margin in log space, which overflows
@@ -296,25 +309,40 @@ def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True)
 
 
 def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p", "q"),
-                  levels=18):
+                  levels=18, minima=(), colorbar=True):
     """Contours of the cost ``C`` (from :meth:`bpcore.book.surface.ErrorSurface.grid`) over
     the weights ``u`` (x axis) and ``v`` (y axis), log-spaced so that shallow valleys show, and
     each :class:`bpcore.book.surface.Path` in ``paths`` drawn on top (start marked with a
-    circle)."""
+    circle, each path in its own colour, line style and marker).
+
+    minima:   points to mark with a star and a label, as ``[(p, q, "label"), ...]`` (the
+              valleys' bottoms, found by gradient descent).
+    colorbar: draw a colour bar "cost C (log scale)" beside the axes: which colour is low.
+    """
     from matplotlib.colors import LogNorm
     ax = _axes(ax, (5, 4.2))
     floor = max(float(np.min(C[C > 0])) if np.any(C > 0) else 1e-6, 1e-6)
     lev = np.geomspace(floor, float(np.max(C)), levels)
-    ax.contourf(u, v, np.maximum(C, floor), levels=lev, norm=LogNorm(), cmap="viridis_r",
-                alpha=0.85)
+    filled = ax.contourf(u, v, np.maximum(C, floor), levels=lev, norm=LogNorm(),
+                         cmap="viridis_r", alpha=0.85)
+    if colorbar:
+        bar = ax.figure.colorbar(filled, ax=ax, pad=0.02)
+        bar.set_label("cost C (log scale)")
+        _plain_log_axis(bar.ax.yaxis)
     ax.contour(u, v, np.maximum(C, floor), levels=lev, colors="white", linewidths=0.4,
                alpha=0.6)
     runs = _runs(paths, labels)
     for path, label, colour in runs:
         pts = path.points
-        ax.plot(pts[:, 0], pts[:, 1], "-o", color=colour, ms=2.5, lw=1.2, label=label,
-                zorder=3)
+        style, marker = _style(colour)
+        ax.plot(pts[:, 0], pts[:, 1], color=colour, linestyle=style, marker=marker, ms=3,
+                lw=1.4, label=label, zorder=3)
         ax.plot(pts[0, 0], pts[0, 1], "o", ms=8, mfc="none", mec=colour, mew=2, zorder=4)
+    for p, q, name in minima:
+        ax.plot(p, q, "*", ms=14, mfc="white", mec="black", mew=1.2, zorder=5)
+        ax.annotate(name, (p, q), xytext=(7, 7), textcoords="offset points", fontsize=9,
+                    zorder=5, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none",
+                                        alpha=0.85))
     ax.set_xlim(u[0], u[-1])
     ax.set_ylim(v[0], v[-1])
     legend = dict(loc="lower right", fontsize=8) if any(label for _, label, _ in runs) else None

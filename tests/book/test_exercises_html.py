@@ -1,6 +1,7 @@
-"""The exercises as a reader meets them, in a real browser with no network: in the built book each
-chapter's checks say "Not attempted" (the stubs are left empty), and the hint and the solution are
-folded boxes that open on a click. (tests/book/test_lab.py checks the same boxes in JupyterLab,
+"""The exercises as a reader meets them, in a real browser with no network: the built book cannot
+run code, so it shows no check result (no "Not attempted" box that looks like an error); it
+says how to try the exercises (the chapter's notebook) and gives each task typeset, and the hint
+and the solution are folded boxes that open on a click. (tests/book/test_lab.py checks the same boxes in JupyterLab,
 with the helpers below, after it has run each chapter.)
 
 Needs the book built first (``make test`` builds it before running these)."""
@@ -49,14 +50,17 @@ def open_every_solution(page, scope=""):
     return page.evaluate(BOXES_JS, f"{scope} details.bpcore-solution".strip())
 
 
-def check_boxes(n, before, after, feedback):
+def check_boxes(n, before, after, feedback, ran=True):
     """Problems with chapter ``n``'s boxes: the feedback texts, the boxes before and after the
-    clicks on the solutions' summaries."""
+    clicks on the solutions' summaries. ``ran``: the checks ran in front of the reader (a
+    notebook) and must each say "Not attempted"; else (the web page) no check may show."""
     chapter = exercises.chapter(n)
     problems = []
-    if len(feedback) < 2 or len(feedback) != len(chapter):
+    if not ran and feedback:
+        problems.append(f"the web page shows {len(feedback)} check results: {feedback}")
+    elif ran and (len(feedback) < 2 or len(feedback) != len(chapter)):
         problems.append(f"{len(feedback)} feedback boxes for {len(chapter)} exercises")
-    for k, (q, text) in enumerate(zip(chapter, feedback), start=1):
+    for k, (q, text) in enumerate(zip(chapter, feedback if ran else []), start=1):
         if not text.strip().startswith(f"{q.label}: Not attempted"):
             problems.append(f"feedback {k} does not say '{q.label}: Not attempted': {text!r}")
     for kind in ("solution", "hint"):
@@ -78,7 +82,7 @@ def check_boxes(n, before, after, feedback):
 
 
 @pytest.mark.parametrize("n", sorted(CHAPTERS))
-def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, n):
+def test_the_book_states_each_exercise_says_how_to_try_it_and_folds_solutions(site, n):
     path = f"chapters/{CHAPTERS[n]}.html"
     assert (HTML / path).exists(), f"{HTML / path} missing: build the book first (make book)"
     with browser_page() as (page, external, errors):
@@ -91,11 +95,15 @@ def test_the_book_shows_each_exercise_not_attempted_with_folded_solutions(site, 
         before = read_boxes(page, "article")
         section = page.locator("section#exercises")
         n_sections = section.count()
+        intro = section.locator("p").first.inner_text() if n_sections else ""
+        links = section.locator("a").evaluate_all("as => as.map(a => a.href)")
         after = open_every_solution(page, "article")
         if n_sections:
             section.screenshot(path=str(SHOTS / f"exercises-{CHAPTERS[n]}.png"))
     assert n_sections == 1, "no section 'Exercises' in the page"
     assert tasks == [f"{q.label}." for q in exercises.chapter(n)], tasks
-    problems = check_boxes(n, before, after, feedback)
+    problems = check_boxes(n, before, after, feedback, ran=False)
     assert not problems, problems
+    assert ".ipynb" in intro and "notebook" in intro, intro
+    assert any(link.endswith("intro.html#run-the-chapters-yourself") for link in links), links
     assert not external, f"{path} tried to load from outside: {external}"
