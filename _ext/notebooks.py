@@ -17,14 +17,15 @@ from pathlib import Path
 
 
 def _notebook_pages(app):
-    """(page name, source path) of every page whose source is a MyST notebook."""
+    """(page name, source path) of every page whose source is a MyST notebook with code."""
     import jupytext
     for docname in sorted(app.env.found_docs):
         path = Path(app.env.doc2path(docname))
         if path.suffix != ".md":
             continue
-        head = path.read_text(encoding="utf-8")[:400]
-        if "format_name: myst" in head or "file_format: mystnb" in head:
+        text = path.read_text(encoding="utf-8")
+        if "```{code-cell}" in text and ("format_name: myst" in text[:400]
+                                         or "file_format: mystnb" in text[:400]):
             yield docname, path, jupytext
 
 

@@ -54,6 +54,9 @@ def lab(tmp_path_factory):
     work.mkdir()
     for chapter in CHAPTERS:
         shutil.copy(ROOT / "chapters" / chapter, work / chapter)
+    # The contents page `make lab` opens, with the chapters where its links point.
+    shutil.copy(ROOT / "intro.md", work / "intro.md")
+    shutil.copytree(ROOT / "chapters", work / "chapters")
     # The test's own user settings: render every cell at once (JupyterLab 4 otherwise adds
     # cells to the page as they scroll into view), so that all outputs can be inspected.
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
@@ -93,6 +96,28 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def test_make_lab_opens_the_contents_page_whose_links_open_the_chapters(lab):
+    """`make lab` opens intro.md: it must show as a page (rendered Markdown, not source) whose
+    chapter list opens a chapter, as a notebook, on a click."""
+    assert " intro.md" in (ROOT / "Makefile").read_text().split("\nlab:")[1].split("\n\n")[0]
+    with browser_page() as (page, external, errors):
+        page.set_default_timeout(60_000)
+        page.goto(f"{lab}/lab/workspaces/contents/tree/intro.md?token={TOKEN}")
+        try:
+            page.wait_for_selector(".jp-NotebookPanel .jp-MarkdownCell")
+        finally:
+            page.screenshot(path=str(SHOTS / "lab-contents.png"))
+        link = page.locator(".jp-NotebookPanel .jp-MarkdownCell a",
+                            has_text="Forward propagation").first
+        link.wait_for()
+        page.screenshot(path=str(SHOTS / "lab-contents.png"))
+        link.click()
+        page.wait_for_selector(".lm-TabBar-tab.lm-mod-current:has-text('01-forward.md')")
+        page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell")
+        assert page.locator(".jp-FileEditor:visible").count() == 0
+    assert not external, external
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
