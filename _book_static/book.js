@@ -7,8 +7,9 @@
    2. Names that differ from what a sighted reader sees (axe-core: label-content-name-mismatch):
       the search button says "Search" but shows "Search Ctrl+K", and the toggle of a hidden
       code cell says "Toggle hidden content" but shows "Show code cell source": their names are
-      taken from what they show. The icons inside the colour-mode button (titled "Light",
-      "Dark") are hidden from screen readers, which hear the button's name, "Color mode".
+      taken from what they show. The icons inside the colour-mode button lose their titles
+      ("Light", "Dark") and are hidden from screen readers, which hear the button's name,
+      "Color mode".
    3. The bibliography (sphinxcontrib-bibtex, through docutils) is a role="list" whose entries
       have role="doc-biblioentry", which a list may not own: they become list items. */
 (function () {
@@ -44,7 +45,11 @@
     root.querySelectorAll(".widget-slider").forEach(nameSlider);
     root.querySelectorAll(".search-button__button[aria-label], details > summary[aria-label]")
       .forEach(b => b.removeAttribute("aria-label"));
-    root.querySelectorAll(".theme-switch-button svg:not([aria-hidden])").forEach(svg => {
+    root.querySelectorAll(".theme-switch-button svg title").forEach(title => {
+      const svg = title.closest("svg");
+      title.remove();
+      svg.removeAttribute("aria-labelledby");
+      svg.removeAttribute("role");
       svg.setAttribute("aria-hidden", "true");
     });
     root.querySelectorAll('.citation-list[role="list"] > [role="doc-biblioentry"]').forEach(c => {

@@ -257,7 +257,12 @@ def gradient_check(got, slope, of: str, how: str = "measured by finite differenc
 # -- what check(), hint() and solution() show ----------------------------------------------------
 
 _HEADS = {CORRECT: "Correct", INCORRECT: "Incorrect", NOT_ATTEMPTED: "Not attempted"}
-_COLOURS = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#9a6700"}
+#: The verdict's colour: JupyterLab's theme colour where there is one (light or dark theme),
+#: else a dark shade readable (contrast >= 4.5) on white and on the book's dark-mode output
+#: background (light grey).
+_COLOURS = {CORRECT: "var(--jp-success-color0, #116329)",
+            INCORRECT: "var(--jp-error-color0, #a40e26)",
+            NOT_ATTEMPTED: "var(--jp-warn-color0, #7d4e00)"}
 
 
 def _code_spans(text: str) -> str:
