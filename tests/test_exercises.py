@@ -34,7 +34,7 @@ def chapter_files():
     return {int(p.name[:2]): p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.md"))}
 
 
-CELL = re.compile(r"```\{code-cell\}[^\n]*\n(.*?)\n```", re.S)
+CELL = re.compile(r"```\{code-cell\}[^\n]*\n(?::[^\n]*\n)*(.*?)\n```", re.S)  # options (:tags:) skipped
 
 
 def code_cells(path):
