@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Colours of the two classes, used by every figure (colour-blind safe pair).
+#: Colours of the two classes, used by every figure (colour-blind safe pair), and their
+#: markers, so that the classes differ in shape as well as colour.
 CLASS_COLOURS = ("#d95f02", "#1b9e77")
+CLASS_MARKERS = ("o", "s")
 #: Colours of successive runs: the same run has the same colour in a path and in a cost curve.
 RUN_COLOURS = ("#d62728", "#ff7f0e", "#e377c2", "#17becf", "#1f77b4", "black")
 #: Line styles and markers of successive runs, so that runs are told apart without colour too.
@@ -212,8 +214,8 @@ def decision_regions(net, X, Y, ax=None, title=None, resolution=200, margin=0.5,
     labels = (Y[0] > 0.5) if Y.shape[0] == 1 else Y.argmax(axis=0)
     for c in (0, 1):
         pts = X[:, labels == c]
-        ax.scatter(pts[0], pts[1], s=22, color=CLASS_COLOURS[c], edgecolor="black", lw=0.4,
-                   label=f"class {c}", zorder=3)
+        ax.scatter(pts[0], pts[1], s=22, color=CLASS_COLOURS[c], marker=CLASS_MARKERS[c],
+                   edgecolor="black", lw=0.4, label=f"class {c}", zorder=3)
     ax.set_xlim(x_lo, x_hi)
     ax.set_ylim(y_lo, y_hi)
     return _finish(ax, "$x_1$", "$x_2$", title, dict(loc="best", fontsize=9) if legend else None)
@@ -328,6 +330,9 @@ def error_surface(u, v, C, ax=None, paths=(), labels=None, title=None, names=("p
     if colorbar:
         bar = ax.figure.colorbar(filled, ax=ax, pad=0.02)
         bar.set_label("cost C (log scale)")
+        low, high = lev[0], lev[-1]
+        bar.set_ticks([10.0 ** k for k in range(int(np.ceil(np.log10(low))),
+                                                int(np.floor(np.log10(high))) + 1)])
         _plain_log_axis(bar.ax.yaxis)
     ax.contour(u, v, np.maximum(C, floor), levels=lev, colors="white", linewidths=0.4,
                alpha=0.6)
