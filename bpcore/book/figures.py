@@ -76,7 +76,7 @@ def _axis(ax, which: str) -> str | None:
         low, high = sorted(data)
     else:
         low, high = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
-    scale = " (log scale)" if axis.get_scale() == "log" else ""
+    scale = " (log scale)" if axis.get_scale() == "log" and "log" not in label else ""
     return f"{label} from {_number(low)} to {_number(high)}{scale}"
 
 
