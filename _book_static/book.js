@@ -10,7 +10,8 @@
       taken from what they show. The icons inside the colour-mode button lose their titles
       ("Light", "Dark") and are hidden from screen readers, which hear the button's name,
       "Color mode".
-   3. The bibliography (sphinxcontrib-bibtex, through docutils) is a role="list" whose entries
+   3. A chapter's ".ipynb" in the download menu gets a download attribute: saved, not shown.
+   4. The bibliography (sphinxcontrib-bibtex, through docutils) is a role="list" whose entries
       have role="doc-biblioentry", which a list may not own: they become list items. */
 (function () {
   "use strict";
@@ -51,6 +52,10 @@
       svg.removeAttribute("aria-labelledby");
       svg.removeAttribute("role");
       svg.setAttribute("aria-hidden", "true");
+    });
+    // The download menu's notebook: saved as a file, not opened as JSON in a new tab.
+    root.querySelectorAll('a[href$=".ipynb"]:not([download])').forEach(a => {
+      a.setAttribute("download", a.getAttribute("href").split("/").pop());
     });
     root.querySelectorAll('.citation-list[role="list"] > [role="doc-biblioentry"]').forEach(c => {
       c.setAttribute("role", "listitem");

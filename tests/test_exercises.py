@@ -344,10 +344,10 @@ def test_hint_and_solution_are_folded_boxes(monkeypatch):
     q.hint()
     q.solution()
     hint, solution = shown
-    assert hint._repr_html_().startswith('<details class="bpcore-hint">')
+    assert hint._repr_html_().startswith('<details class="bpcore-hint" ')
     assert q._hint.split()[0] in hint._repr_html_()
     html = solution._repr_html_()
-    assert html.startswith('<details class="bpcore-solution">') and " open" not in html
+    assert html.startswith('<details class="bpcore-solution" ') and " open" not in html
     assert "def dE_dw5(out_h1, out_o1, target_o1):" in html
     assert q._repr_markdown_().startswith(f"**{q.label}.** `dE_dw5`")
     value = exercises.chapter(5)[1]

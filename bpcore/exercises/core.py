@@ -309,7 +309,8 @@ class Box:
         inner = (f"<pre><code>{html.escape(self.body)}</code></pre>" if self.code
                  else f"<p>{_code_spans(self.body)}</p>")
         # display:list-item keeps the disclosure triangle where a notebook's CSS removes it.
-        return (f'<details class="bpcore-{self.title.split()[0].lower()}">'
+        return (f'<details class="bpcore-{self.title.split()[0].lower()}" '
+                f'style="padding:0.2em 0.6em">'
                 f'<summary style="display:list-item;cursor:pointer">'
                 f'{html.escape(self.title)}</summary>{inner}</details>')
 
