@@ -351,7 +351,7 @@ def test_hint_and_solution_are_folded_boxes(monkeypatch):
     assert "def dE_dw5(out_h1, out_o1, target_o1):" in html
     assert q._repr_markdown_().startswith(f"**{q.label}.** `dE_dw5`")
     value = exercises.chapter(5)[1]
-    assert value.solution_text() == "lr_that_converges = 0.6"
+    assert value.solution_text() == "lr_that_converges = 0.7"
 
 
 def test_feedback_html_names_its_status():
@@ -368,7 +368,7 @@ def test_a_learning_rate_that_diverges_says_so():
         feedback = q.evaluate(lr)
         assert feedback.status == INCORRECT and "diverged with lr=" in feedback.message
     slow = q.evaluate(0.01)
-    assert "too slow" in slow.message and "after 300 updates" in slow.message
+    assert "too slow" in slow.message and "after 200 updates" in slow.message
     assert q.evaluate(-1).status == INCORRECT and "> 0" in q.evaluate(-1).message
 
 
