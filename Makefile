@@ -30,7 +30,7 @@ WHEEL_NAME := bpcore-0.1.0-py3-none-any.whl
 BOOK_WHEEL := _build/wheel/$(WHEEL_NAME)
 WHEEL_SOURCES := $(shell find bpcore grader -name '*.py') pyproject.toml README.md
 
-.PHONY: book test lab bench clean constraints assignments wheel FORCE
+.PHONY: book test lab bench clean constraints assignments wheel
 
 # --- Python environment -----------------------------------------------------------------
 $(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
@@ -119,10 +119,9 @@ assignments: $(STAMP)
 # assignments' solutions and hidden tests live in assignments/source/, never in a package).
 # setuptools from the venv when it has one, else pip fetches it. The book links a copy
 # (_build/wheel/), so that a reader with only the site and pip can run the chapters.
-wheel: $(STAMP)
-	@$(MAKE) --no-print-directory $(DIST)/$(WHEEL_NAME) DIST=$(DIST) FORCE_WHEEL=1
+wheel: $(DIST)/$(WHEEL_NAME)
 
-$(DIST)/$(WHEEL_NAME) $(BOOK_WHEEL): $(STAMP) $(WHEEL_SOURCES) $(if $(FORCE_WHEEL),FORCE)
+$(DIST)/$(WHEEL_NAME) $(BOOK_WHEEL): $(STAMP) $(WHEEL_SOURCES)
 	rm -rf build $@
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps \
 	  $$($(BIN)/python -c 'import setuptools' 2>/dev/null && echo --no-build-isolation) -w $(dir $@) .
@@ -131,8 +130,6 @@ $(DIST)/$(WHEEL_NAME) $(BOOK_WHEEL): $(STAMP) $(WHEEL_SOURCES) $(if $(FORCE_WHEE
 	  sys.exit(f"error: the wheel holds {bad}" if bad else 0)' $@
 	@echo
 	@echo "For students: $@ (pip install '$(notdir $@)[book]')"
-
-FORCE:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py

@@ -18,7 +18,6 @@ from pathlib import Path
 
 def _notebook_pages(app):
     """(page name, source path) of every page whose source is a MyST notebook with code."""
-    import jupytext
     for docname in sorted(app.env.found_docs):
         path = Path(app.env.doc2path(docname))
         if path.suffix != ".md":
@@ -26,28 +25,30 @@ def _notebook_pages(app):
         text = path.read_text(encoding="utf-8")
         if "```{code-cell}" in text and ("format_name: myst" in text[:400]
                                          or "file_format: mystnb" in text[:400]):
-            yield docname, path, jupytext
+            yield docname, path
 
 
-def write_notebooks(app, env, docnames=None):
+def _target(app, pagename) -> Path:
+    return Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+
+
+def write_notebooks(app, env):
     """After the sources are read: ``_sources/<page>.ipynb`` for every notebook page."""
     if app.builder.format != "html":
         return
-    out = Path(app.outdir) / "_sources"
-    app.config._bpcore_notebooks = set()
-    for docname, path, jupytext in _notebook_pages(app):
+    import jupytext
+    for docname, path in _notebook_pages(app):
         notebook = jupytext.read(path)
         for cell in notebook.cells:
             cell.get("outputs", []).clear()
-        target = out / f"{docname}.ipynb"
+        target = _target(app, docname)
         target.parent.mkdir(parents=True, exist_ok=True)
         jupytext.write(notebook, target, fmt="ipynb")
-        app.config._bpcore_notebooks.add(docname)
 
 
 def name_notebook(app, pagename, templatename, context, doctree):
     """Tell the theme's download menu about the page's notebook (before the theme reads it)."""
-    if pagename in getattr(app.config, "_bpcore_notebooks", ()):
+    if _target(app, pagename).exists():
         context["ipynb_source"] = f"{pagename}.ipynb"
 
 

@@ -134,8 +134,8 @@ def describe(fig) -> str:
 
 def smallest_text_px(fig, dpi: float = DPI) -> float:
     """Height in pixels, as drawn at ``dpi``, of the smallest visible text of ``fig`` (titles,
-    labels, tick labels, legends, annotations). Returns infinity for a figure with no text."""
-    fig.canvas.draw() if hasattr(fig.canvas, "draw") else None
+    labels, tick labels, legends, annotations). Returns infinity for a figure with no text.
+    Call it after the figure is drawn (saved), so that its layout is final."""
     sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize")
                                                     and hasattr(a, "get_text"))
              if t.get_visible() and t.get_text().strip() and _drawn(t)]
