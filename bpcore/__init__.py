@@ -15,7 +15,8 @@ notation (layers l = 0..L, W^l, b^l, z^l, a^l, delta^l, cost C; data as columns,
 The engine (what ``import bpcore`` loads; numpy only): ``network`` (forward pass; BP1-BP4 as
 the functions ``bp1`` ... ``bp4``), ``activations``, ``costs`` (each cost owns its BP1),
 ``train`` (gradient descent, mini-batches), ``gradcheck`` (finite differences), ``data``,
-``validate`` (input checks).
+``validate`` (input checks), and ``autograd`` (imported on its own: ``from bpcore.autograd
+import Value``; backpropagation on a graph of scalars, pure Python).
 
 Around it, each imported on its own and never by the engine:
 ``bpcore.symbolic`` (the network in sympy: derivatives, chain rule, the CAS proof of BP1-BP4),
