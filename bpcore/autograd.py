@@ -83,13 +83,15 @@ class Value:
     __rmul__ = __mul__
 
     def __neg__(self):
-        return self * -1.0
+        return Value(-self.data, _parents=(self,), _op="neg", _local=(-1.0,))
 
     def __sub__(self, other):
-        return self + (-_as_value(other, "-"))
+        other = _as_value(other, "-")
+        return Value(self.data - other.data, _parents=(self, other), _op="-",
+                     _local=(1.0, -1.0))
 
     def __rsub__(self, other):
-        return _as_value(other, "-") + (-self)
+        return _as_value(other, "-") - self
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
@@ -159,7 +161,7 @@ class Value:
                 continue
             seen.add(id(node))
             stack.append((node, True))
-            stack.extend((p, False) for p in node.parents if id(p) not in seen)
+            stack.extend((p, False) for p in reversed(node.parents) if id(p) not in seen)
         return order
 
     def backward(self) -> None:

@@ -162,3 +162,27 @@ def test_bad_input_is_named():
         x / 0
     with pytest.raises(ValueError, match="negative base"):
         Value(-2.0) ** 0.5
+
+
+def test_the_graph_is_drawn_from_the_values_with_every_value_and_gradient():
+    import matplotlib
+    matplotlib.use("Agg")
+    from bpcore.book import figures, graph
+    w, x, b, t = Value(0.4, "w"), Value(1.5, "x"), Value(0.1, "b"), Value(1.0, "t")
+    a = (w * x + b).sigmoid()
+    a.label = "a"
+    C = 0.5 * (t - a) ** 2
+    C.backward()
+    cols = graph.columns(C)
+    assert [[n.label or n.op for n in col] for col in cols][:3] == [["w", "x"], ["*", "b"],
+                                                                     ["+"]]
+    # Every node appears once, each after all of its inputs.
+    where = {id(n): c for c, col in enumerate(cols) for n in col}
+    assert len(where) == len(C.graph()) == 11
+    assert all(where[id(p)] < where[id(n)] for n in C.graph() for p in n.parents)
+    ax = graph.draw_graph(C, title="one neuron")
+    shown = [t.get_text() for t in ax.texts]
+    for node in C.graph():
+        assert any(f"{node.data:.3g}\ngrad {node.grad:.3g}" in s for s in shown), node
+    assert "computation graph of 11 nodes" in figures.describe(ax.figure)
+    assert figures.smallest_text_px(ax.figure) >= 10

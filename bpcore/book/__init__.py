@@ -3,6 +3,7 @@ the engine computes. The engine (``bpcore`` itself) never imports anything from 
 
 - ``plots``:   the figures (network drawings, decision regions, cost curves, error surfaces).
 - ``figures``: how a figure is shown: an <img> with alt text said from what is drawn.
+- ``graph``:   a computation graph of ``bpcore.autograd.Value`` nodes, drawn from the graph.
 - ``explore``: slider explorers, every frame rendered in advance so they work without a kernel.
 - ``surface``: the cost over two weights, and gradient descent walking on it.
 - ``speed``:   one gradient timed three ways (backpropagation, finite differences, sympy).

@@ -95,6 +95,8 @@ def _panel(ax) -> str:
         names = [plain(t.get_text()) for t in legend.get_texts() if t.get_text()]
         if names:
             parts.append("legend: " + ", ".join(names))
+    if not ax.axison and ax.get_label() and not ax.get_label().startswith("<"):
+        parts.append(ax.get_label())          # a drawing says what it is (bpcore.book.graph)
     head = f'A plot titled "{title}"' if title else "A plot"
     return head + (": " + "; ".join(parts) if parts else "")
 
