@@ -31,6 +31,7 @@ EXPECTED = {
     "05-learning-rate.md": (3, ["gradient descent diverged with learning rate lr=6"]),
     "06-hidden-width.md": (2, ["class changes along increasing z^1_1: 1"]),
     "07-training-in-practice.md": (4, ["largest difference in any weight or bias = 0.0"]),
+    "08-autodiff.md": (1, ["dE/dw5 = 0.08216704056423078"]),
 }
 
 
