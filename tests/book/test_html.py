@@ -42,10 +42,9 @@ def site():
 def typeset(site, page_path):
     """An offline browser page with ``page_path`` (relative to the site) loaded and its math
     typeset; yields (page, external requests, page errors) as ``browser_page`` does."""
+    from .reader import load
     with browser_page() as (page, external, errors):
-        page.goto(f"{site}/{page_path}", wait_until="load")
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("MathJax.startup.promise")
+        load(page, f"{site}/{page_path}")
         yield page, external, errors
 
 
