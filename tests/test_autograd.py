@@ -186,3 +186,37 @@ def test_the_graph_is_drawn_from_the_values_with_every_value_and_gradient():
         assert any(f"{node.data:.3g}\ngrad {node.grad:.3g}" in s for s in shown), node
     assert "computation graph of 11 nodes" in figures.describe(ax.figure)
     assert figures.smallest_text_px(ax.figure) >= 10
+
+
+def test_a_wide_graph_leaves_room_for_its_arrows_and_its_text_fits_the_boxes():
+    """Eight columns at the column's 6.8 in: each box's text inside its box, and between boxes
+    of neighbouring columns a gap wide enough for an arrow to be seen (chapter 8's figure)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.patches import FancyBboxPatch
+    from bpcore.book import graph
+    h1, h2, w5, w6, b2 = (Value(v, n) for v, n in [(0.593, "out_h1"), (0.597, "out_h2"),
+                                                     (0.4, "w5"), (0.45, "w6"), (0.6, "b2")])
+    E = 0.5 * (0.01 - (w5 * h1 + w6 * h2 + b2).sigmoid()) ** 2
+    E.backward()
+    assert len(graph.columns(E)) == 8
+    ax = graph.draw_graph(E, decimals=2, title="a title")
+    fig = ax.figure
+    fig.set_dpi(100)
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches
+             if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == len(E.graph())
+    for text in ax.texts:
+        if not text.get_text():
+            continue                                      # the arrows' empty annotations
+        t = text.get_window_extent(renderer)
+        assert any(b.x0 <= t.x0 and t.x1 <= b.x1 and b.y0 <= t.y0 and t.y1 <= b.y1
+                   for b in boxes), text.get_text()
+    lefts = sorted({round(b.x0, 1) for b in boxes})
+    rights = sorted({round(b.x1, 1) for b in boxes})
+    gaps = [left - right for right, left in zip(rights, lefts[1:])]
+    assert min(gaps) >= 12, gaps                          # pixels at 100 dpi
+    figure_box = fig.bbox
+    assert all(figure_box.x0 <= b.x0 and b.x1 <= figure_box.x1 and figure_box.y0 <= b.y0
+               and b.y1 <= figure_box.y1 for b in boxes)

@@ -63,8 +63,11 @@ def draw_graph(root, ax=None, title=None, decimals=3, width=6.8):
     rows = max(len(c) for c in cols)
     if ax is None:
         import matplotlib.pyplot as plt
-        _, ax = plt.subplots(figsize=(width, 0.75 * rows + 0.8))
-    box_w, box_h = 0.92, 0.62
+        fig, ax = plt.subplots(figsize=(width, 0.8 * rows + 0.6))
+        # The whole width for the boxes: a graph has no tick labels to leave room for.
+        fig.subplots_adjust(left=0.005, right=0.995, bottom=0.01,
+                            top=0.99 if not title else 1 - 0.35 / (0.8 * rows + 0.6))
+    box_w, box_h = 0.74, 0.66     # in column widths / row steps of 1 and 0.85: gaps for arrows
     pos = {}
     for x, col in enumerate(cols):
         for y, node in enumerate(col):
@@ -73,8 +76,8 @@ def draw_graph(root, ax=None, title=None, decimals=3, width=6.8):
         for p in node.parents:
             (x0, y0), (x1, y1) = pos[id(p)], pos[id(node)]
             ax.annotate("", xy=(x1 - box_w / 2, y1), xytext=(x0 + box_w / 2, y0), zorder=1,
-                        arrowprops=dict(arrowstyle="-|>", color="0.5", lw=0.9,
-                                        shrinkA=0, shrinkB=0, mutation_scale=8))
+                        arrowprops=dict(arrowstyle="-|>", color="0.25", lw=1.1,
+                                        shrinkA=0, shrinkB=1, mutation_scale=10))
     for node in root.graph():
         x, y = pos[id(node)]
         colour = RESULT if node is root else (OPERATION if node.parents else LEAF)
@@ -83,8 +86,8 @@ def draw_graph(root, ax=None, title=None, decimals=3, width=6.8):
                                     edgecolor="0.3", lw=0.8, zorder=2))
         ax.text(x, y, _text(node, decimals), ha="center", va="center", fontsize=8,
                 linespacing=1.15, zorder=3)
-    ax.set_xlim(-box_w / 2 - 0.1, len(cols) - 1 + box_w / 2 + 0.1)
-    half = 0.85 * (rows - 1) / 2 + box_h / 2 + 0.1
+    ax.set_xlim(-box_w / 2 - 0.02, len(cols) - 1 + box_w / 2 + 0.02)
+    half = 0.85 * (rows - 1) / 2 + box_h / 2 + 0.03
     ax.set_ylim(-half, half)
     ax.axis("off")
     # What the alt text says of a drawing without axes (bpcore.book.figures.describe).
