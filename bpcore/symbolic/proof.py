@@ -111,6 +111,15 @@ def prove_bp(sizes, activation="sigmoid", cost="quadratic", simplify=expand_prod
                  time.perf_counter() - start)
 
 
+def _put(expr, values: dict):
+    """``expr`` with the symbols in ``values`` replaced, all at once. A plain replacement
+    (xreplace) where ``expr`` holds no derivative of an unknown function; there, a derivative
+    with respect to a replaced symbol must become a ``Subs``, which only ``subs`` makes."""
+    if expr.has(sp.Derivative, sp.Subs):
+        return expr.subs(values, simultaneous=True)
+    return expr.xreplace(values)
+
+
 class _Prover:
     """One proof's symbols, sigma, deltas (by their definition) and rows, checked equation by
     equation in the order BP1, BP2 (from layer L-1 down), BP3 and BP4 (neuron by neuron)."""
@@ -166,7 +175,7 @@ class _Prover:
                              for i in range(n[l + 1])]
                 else:
                     terms = [w[l + 1][i][j] * delta[l + 1][i] for i in range(n[l + 1])]
-                rhs = sum(terms, sp.Integer(0)).subs(z_next, simultaneous=True) * self.dsigma(s)
+                rhs = _put(sum(terms, sp.Integer(0)), z_next) * self.dsigma(s)
                 self.check("BP2", rf"\delta^{{{l}}}_{{{j + 1}}}", delta[l][j] - rhs)
 
     def bp3_bp4(self):
@@ -176,7 +185,7 @@ class _Prover:
         for l in range(1, self.L + 1):
             at_z = dict(zip(sym.z_sym[l], z_of[l]))
             for j in range(n[l]):
-                d = self.delta[l][j].subs(at_z, simultaneous=True)
+                d = _put(self.delta[l][j], at_z)
                 self.check("BP3", lx[sym.b[l][j]], sp.diff(cost, sym.b[l][j]) - d)
                 for k in range(n[l - 1]):
                     w = sym.w[l][j][k]
