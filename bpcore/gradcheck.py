@@ -24,9 +24,15 @@ whose whole gradient lies below the resolution (a long chain of saturating units
 dC/dW^1 ~ 7e-13) is reported as "below resolution" rather than as a bug: finite differences
 cannot tell it from zero. Rules of thumb for float64: 1e-9 or smaller means the two agree;
 1e-3 or larger means a bug (or a ReLU/step kink within eps of some z).
+
+The same nudging measures the **error of a neuron** by its definition, delta^l_j = dC/dz^l_j:
+:func:`nudged_costs` moves one weighted input z^l_j and runs the forward pass on from layer l,
+and :func:`numeric_deltas` turns two such nudges into a central difference for every neuron,
+to set beside backpropagation's ``Gradients.delta``.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,3 +161,94 @@ def gradcheck(net, X, Y, eps=1e-4, stencil=4, floor=1e-12) -> GradCheck:
     error_W = [None] + [relative_error(g.W[l], numeric_W[l], floor, res) for l in range(1, L + 1)]
     error_b = [None] + [relative_error(g.b[l], numeric_b[l], floor, res) for l in range(1, L + 1)]
     return GradCheck(g.W, g.b, numeric_W, numeric_b, error_W, error_b, res)
+
+
+# -- the error of a neuron, measured: delta^l_j = dC/dz^l_j by nudging z^l_j --------------------
+
+def _layer_and_neuron(net, layer, neuron):
+    """Check ``layer`` (1..L) and ``neuron`` (0..n_l - 1, or None); return them as ints."""
+    if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
+        raise TypeError(f"layer: expected a whole number from 1 to {net.L}, got {layer!r}")
+    if not 1 <= layer <= net.L:
+        raise ValueError(f"layer: expected a layer from 1 to L = {net.L} (layer 0, the input, "
+                         f"has no weighted input z), got {layer}")
+    if neuron is None:
+        return int(layer), None
+    n = net.sizes[layer]
+    if isinstance(neuron, bool) or not isinstance(neuron, numbers.Integral):
+        raise TypeError(f"neuron: expected a whole number from 0 to {n - 1}, got {neuron!r}")
+    if not 0 <= neuron < n:
+        raise ValueError(f"neuron: layer {layer} has {n} neurons, counted from 0 as in "
+                         f"g.delta[{layer}]: expected 0 to {n - 1}, got {neuron}")
+    return int(layer), int(neuron)
+
+
+def _costs_from(net, layer, z, Y):
+    """C_x of every sample x (shape (m,)) when layer ``layer``'s weighted input is ``z``
+    (n_l, m): the forward pass z^l -> a^l -> z^{l+1} -> ... -> a^L, then the cost of each
+    column on its own (no average over the samples)."""
+    t = net._forward(None, start=layer, z_start=z)
+    a, z, cost = t.a[-1], t.z[-1], net.cost_function
+    return np.array([cost.value(a[:, [x]], Y[:, [x]], z[:, [x]]) for x in range(Y.shape[1])])
+
+
+def nudged_costs(net, X, Y, layer, neuron, shift):
+    """The cost of each sample after its weighted input z^l_j is moved by ``shift``.
+
+    ``X`` (n_0, m) and ``Y`` (n_L, m) as for :meth:`bpcore.Network.cost`; ``layer`` is l (1..L)
+    and ``neuron`` is j, counted from 0 as numpy counts the rows of ``g.delta[l]``. The forward
+    pass runs up to z^l, adds ``shift`` to row j of z^l (every sample), and runs on from there
+    with the network's own weights: a^l = sigma(z^l), z^{l+1} = W^{l+1} a^l + b^{l+1}, ... .
+    Returns C_x for each sample x, an array of shape (m,); with ``shift=0`` it is the cost of
+    each sample as the network computes it. By the definition delta^l_j = dC_x/dz^l_j,
+
+        C_x(z^l_j + eps) - C_x(z^l_j)  ~  delta^{x,l}_j * eps      for a small eps.
+
+    The network is not changed. Raises TypeError or ValueError naming ``layer``, ``neuron``,
+    ``shift`` (not a finite number) or the data (as :meth:`bpcore.Network.cost`).
+    """
+    layer, neuron = _layer_and_neuron(net, layer, neuron)
+    if isinstance(shift, bool) or not isinstance(shift, numbers.Real):
+        raise TypeError(f"shift: expected a number such as 1e-4, got {shift!r}")
+    if not np.isfinite(shift):
+        raise ValueError(f"shift: expected a finite number, got {shift}")
+    X, Y = net._check_data(X, Y)
+    z = net._forward(X).z[layer].copy()
+    z[neuron] += shift
+    return _costs_from(net, layer, z, Y)
+
+
+def numeric_deltas(net, X, Y, eps=1e-4, stencil=4):
+    """delta^l measured by its definition, for every layer l = 1..L, neuron and sample.
+
+    Entry [l][j, x] is the central difference (C_x(z^l_j + eps) - C_x(z^l_j - eps)) / (2 eps)
+    of sample x's cost (:func:`nudged_costs`), which approaches delta^{x,l}_j = dC_x/dz^l_j as
+    eps shrinks: the same list layout as backpropagation's ``net.gradients(X, Y).delta``
+    (index 0 None, ``[l]`` of shape (n_l, m)). That is ``stencil=2`` (error O(eps^2)); the
+    default ``stencil=4`` uses (4 D(eps) - D(2 eps)) / 3, as :func:`numeric_gradients` does
+    (error O(eps^4), module docstring). ``X`` (n_0, m), ``Y`` (n_L, m).
+    The network is not changed. Raises ValueError naming ``eps`` or ``stencil`` (as
+    :func:`numeric_gradients`) or the data (as :meth:`bpcore.Network.cost`).
+    """
+    if stencil not in (2, 4):
+        raise ValueError(f"stencil: expected 2 or 4, got {stencil!r}")
+    if not (isinstance(eps, float) and 0 < eps < 1):
+        raise ValueError(f"eps: expected a small positive float such as 1e-4, got {eps!r}")
+    X, Y = net._check_data(X, Y)
+    trace = net._forward(X)
+
+    def central(l, j, h):
+        up, down = trace.z[l].copy(), trace.z[l].copy()
+        up[j] += h
+        down[j] -= h
+        return (_costs_from(net, l, up, Y) - _costs_from(net, l, down, Y)) / (2 * h)
+
+    deltas = [None]
+    for l in range(1, net.L + 1):
+        D = np.zeros_like(trace.z[l])
+        for j in range(net.sizes[l]):
+            D[j] = central(l, j, eps)
+            if stencil == 4:
+                D[j] = (4 * D[j] - central(l, j, 2 * eps)) / 3
+        deltas.append(D)
+    return deltas

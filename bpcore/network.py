@@ -128,9 +128,15 @@ class Network:
         """
         return self._forward(validate.inputs(X, self.sizes[0]))
 
-    def _forward(self, X: np.ndarray) -> Trace:
+    def _forward(self, X: np.ndarray, start: int = 0, z_start=None) -> Trace:
+        """The forward pass on checked inputs ``X``; or, with ``start`` = l >= 1, from a given
+        weighted input ``z_start`` = z^l (n_l, m) on, the layers below left None (how
+        :func:`bpcore.gradcheck.nudged_costs` moves one z^l_j)."""
         z, a = [None], [X]
-        for l in range(1, self.L + 1):
+        if start:
+            z = [None] * start + [z_start]
+            a = [None] * start + [self.activations[start].f(z_start)]
+        for l in range(start + 1, self.L + 1):
             z_l = self.W[l] @ a[l - 1]
             z_l += self.b[l]                  # in place, for speed (make bench)
             z.append(z_l)
