@@ -12,19 +12,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from bpcore import exercises
 from bpcore.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, Incorrect, compare, core
-from bpcore.exercises import ch04_activations, ch06_hidden_width, ch07_training
+from bpcore.exercises import ch04_activations, ch06_hidden_width, ch07_training, derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = exercises.all_exercises()
 IDS = [q.name for q in EXERCISES]
 BY_NAME = {q.name: q for q in EXERCISES}
 VALUE_EXERCISES = {q.name for q in EXERCISES if not callable(q.right_answer)}
+#: The derivations: their answer is an expression (a string), judged by sympy.
+DERIVATIONS = {q.name for q in EXERCISES if isinstance(q, derivation.DerivationExercise)}
 WRONG = [(q, what) for q in EXERCISES for what in q.wrong]
 RIGHT = [(q, what) for q in EXERCISES for what in q.right]
 
@@ -125,10 +128,23 @@ def reference_values(q):
     return _numbers_in(seen)
 
 
+def expression_forms(q):
+    """A derivation's right answer as a message might spell it, without spaces, with ** or ^:
+    the solution, the other right strings, sympy's reference as it is, expanded and factored."""
+    reference = q.checker.reference
+    texts = {q.right_answer, str(reference), str(sp.expand(reference)),
+             str(sp.factor(reference)), *(r for r in q.right.values() if isinstance(r, str))}
+    plain = {re.sub(r"\s", "", text) for text in texts}
+    return plain | {text.replace("**", "^") for text in plain}
+
+
 @functools.cache
 def secret_strings(name):
     """The expected numbers as a message might print them (3 significant digits), where that
-    means something: not whole numbers below 10 (such as 0 and 1 of a ReLU slope)."""
+    means something: not whole numbers below 10 (such as 0 and 1 of a ReLU slope). For a
+    derivation, the right expression's spellings (compared with the message without spaces)."""
+    if name in DERIVATIONS:
+        return expression_forms(BY_NAME[name])
     shown = set()
     for v in reference_values(BY_NAME[name]):
         if not np.isfinite(v) or (float(v).is_integer() and abs(v) < 10):
@@ -147,8 +163,19 @@ def test_a_wrong_answer_is_incorrect_and_the_message_keeps_the_answer_secret(q, 
     with pytest.raises(Incorrect), np.errstate(all="ignore"):  # the checker's one way to say it
         q.checker(answer)
     assert phrase in feedback.message, feedback.message
-    leaked = [s for s in secret_strings(q.name) if s in feedback.message]
+    message = (re.sub(r"\s", "", feedback.message) if q.name in DERIVATIONS
+               else feedback.message)
+    leaked = [s for s in secret_strings(q.name) if s in message]
     assert not leaked, f"the message gives expected values away: {leaked} in {feedback.message!r}"
+
+
+def test_a_leaked_expression_would_be_caught():
+    """The secrecy test of a derivation sees its answer however a message would spell it."""
+    assert len(DERIVATIONS) >= 3
+    for message in ["write s * (1 - s)", "it is -s*(s - 1)", "s - s^2 is right"]:
+        squeezed = re.sub(r"\s", "", message)
+        assert any(form in squeezed for form in secret_strings("slope_in_s")), message
+    assert "a-y" in secret_strings("delta_cross_entropy")
 
 
 @pytest.mark.parametrize("q, what", RIGHT, ids=[f"{q.name}: {w}" for q, w in RIGHT])
@@ -201,6 +228,17 @@ def _nan_like(value):
 
 def bad_answers(q):
     """(what, answer) pairs that are never right, with the phrase the message should hold."""
+    if q.name in DERIVATIONS:
+        return [("an object equal to everything", EqualsEverything(), "expected an expression"),
+                ("NaN", float("nan"), "not finite"),
+                ("a function", lambda *a: q.right_answer, "expected an expression"),
+                ("an empty list", [], "expected an expression"),
+                ("the answer in a list", [q.right_answer], "expected an expression"),
+                ("bytes", q.right_answer.encode(), "expected an expression"),
+                ("a bool", True, "expected an expression"),
+                ("an equation", f"0 = {q.right_answer}", "could not read"),
+                ("words", "the answer", "unknown name `the`"),
+                ("the answer with a stray quote", q.right_answer + "'", "could not read")]
     if q.name in VALUE_EXERCISES:
         return [("an object equal to everything", EqualsEverything(), "expected"),
                 ("NaN", _nan_like(q.right_answer), ""),
