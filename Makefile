@@ -9,10 +9,11 @@
 #   make wheel   bpcore as a wheel in dist/, for students (no assignment solutions in it)
 #   make bench   speed of bpcore against a hand-optimised numpy loop, a per-neuron pure-Python
 #                network and PyTorch 2.13.0 (when installed); of the symbolic derivations the
-#                book runs; of the slider explorers (precompute time, page size, slider latency
-#                in Chromium; needs `make book` first); and of the whole book build from a clean
-#                and a warm cache; and of the grader, seconds per student per assignment
-#                (not a test)
+#                book runs; of each chapter run top to bottom in a fresh kernel as a student
+#                runs it, against a reference notebook (and its time in the last build); of the
+#                slider explorers (precompute time, page size, slider latency in Chromium;
+#                needs `make book` first); and of the whole book build from a clean and a warm
+#                cache; and of the grader, seconds per student per assignment (not a test)
 #   make clean   remove .venv, node_modules, _vendor, _build, and the wheel (dist, build)
 #
 # The first run creates .venv with the pinned Python packages and installs the pinned browser
@@ -31,6 +32,22 @@ BOOK_WHEEL := _build/wheel/$(WHEEL_NAME)
 WHEEL_SOURCES := $(shell find bpcore grader -name '*.py') pyproject.toml README.md
 
 .PHONY: book test lab bench clean constraints assignments wheel
+
+# The book's build draws every frame of every slider explorer in advance, so that the static
+# pages need no kernel (bpcore.book.explore). The variable is set on the build's command line
+# only: a student's kernel (make lab, a downloaded notebook) never sees it and draws each frame
+# when a slider first asks for it.
+BUILD_ENV := BPBOOK_PRECOMPUTE=1
+# jupyter-book's execution cache keys a chapter on its code, not on that variable: a chapter
+# executed by a build without it (jupyter-book run by hand) would come back from the cache with
+# frames never drawn. Stop rather than publish such a page.
+define check_frames
+	@if grep -rl --include='*.html' bpcore-frame-pending $(HTML); then \
+	  echo "error: these pages hold slider frames that were never drawn: their chapters were"; \
+	  echo "       executed without $(BUILD_ENV) and reused from the execution cache."; \
+	  echo "       Run: rm -rf _build/.jupyter_cache _build/.doctrees, then make again."; \
+	  exit 1; fi
+endef
 
 # --- Python environment -----------------------------------------------------------------
 $(STAMP): requirements.txt requirements-test.txt constraints.txt pyproject.toml
@@ -80,7 +97,8 @@ _build/.bpcore-version: $(shell find bpcore -name '*.py')
 
 # --- The two commands --------------------------------------------------------------------
 book: $(STAMP) $(VENDOR) _build/.bpcore-version $(BOOK_WHEEL)
-	$(BIN)/jupyter-book build . --builder html
+	$(BUILD_ENV) $(BIN)/jupyter-book build . --builder html
+	$(check_frames)
 	@echo
 	@echo "The book: file://$(CURDIR)/$(HTML)/index.html"
 
@@ -99,7 +117,8 @@ test: $(STAMP) $(VENDOR) _build/.bpcore-version $(BOOK_WHEEL)
 	@echo "== 2/4 the classroom: nbgrader's student versions, the sandboxed grader, cheating submissions"
 	$(BIN)/python -m pytest -m grading
 	@echo "== 3/4 execute every chapter and build the book, warnings as errors"
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BUILD_ENV) $(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(check_frames)
 	@echo "== 4/4 the built book and JupyterLab in a real browser"
 	$(BIN)/python -m pytest -m book
 
@@ -134,6 +153,7 @@ $(DIST)/$(WHEEL_NAME) $(BOOK_WHEEL): $(STAMP) $(WHEEL_SOURCES)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_symbolic.py
+	$(BIN)/python benchmarks/bench_chapters.py
 	$(BIN)/python benchmarks/bench_explore.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_grade.py

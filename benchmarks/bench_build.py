@@ -15,7 +15,8 @@ each timed with ``time.perf_counter``:
 1. clean: every chapter is executed and stored in the execution cache (jupyter-cache);
 2. warm: nothing changed, so every chapter's outputs come from the cache.
 
-The builds run with one BLAS thread (OPENBLAS_NUM_THREADS=1 and friends), with the venv's bin
+The builds run as ``make book`` runs them, with ``BPBOOK_PRECOMPUTE=1`` (every slider frame
+drawn in advance), and with one BLAS thread (OPENBLAS_NUM_THREADS=1 and friends), the venv's bin
 first on PATH, and with the copy first on PYTHONPATH, so that the chapters import the copy's
 bpcore and not the editable install's. Progress lines are printed as the build runs; the whole
 log is in the copy (``build-1.log``, ``build-2.log``), kept with ``--keep``. At the end the
@@ -66,8 +67,10 @@ def copy_book(book: Path, dest: Path) -> int:
 
 
 def build_env(copy: Path) -> dict:
-    """The build's environment: one BLAS thread, the venv first on PATH, the copy's bpcore."""
+    """The build's environment: every slider frame drawn (as the Makefile sets it), one BLAS
+    thread, the venv first on PATH, the copy's bpcore."""
     env = one_blas_thread(dict(os.environ))
+    env["BPBOOK_PRECOMPUTE"] = "1"
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(copy), env.get("PYTHONPATH")]))
     return env

@@ -29,12 +29,12 @@ from .activations import ACTIVATIONS, Activation, get_activation
 from .costs import COSTS, Cost, get_cost
 from .gradcheck import GradCheck, gradcheck, numeric_gradients, relative_error
 from .network import Gradients, Network, Trace, bp1, bp2, bp3, bp4
-from .train import History, TrainingDiverged, batches, gradient_step, train
+from .train import History, TrainingDiverged, batches, gradient_step, train, train_together
 
 __all__ = [
     "ACTIVATIONS", "Activation", "COSTS", "Cost", "GradCheck", "Gradients", "History",
     "Network", "Trace", "TrainingDiverged", "batches", "bp1", "bp2", "bp3", "bp4", "data",
     "get_activation", "get_cost", "gradcheck", "gradient_step", "numeric_gradients",
-    "relative_error", "train",
+    "relative_error", "train", "train_together",
 ]
 __version__ = "0.1.0"

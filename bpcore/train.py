@@ -10,6 +10,9 @@ the gradients from backpropagation (BP1-BP4) on the current batch:
 
 A cost that becomes NaN or infinite stops training with :class:`TrainingDiverged`, which names the
 learning rate; the network is left with the last parameters whose cost was finite.
+
+:func:`train_together` trains several networks of one shape side by side (other starts, other
+learning rates), each to exactly the numbers :func:`train` gives it, in one stacked computation.
 """
 from __future__ import annotations
 
@@ -176,6 +179,150 @@ def train(net, X, Y, lr, steps=None, epochs=None, batch_size=None, train_biases=
             raise log.diverged(updates, final)
     log.add(updates, final)
     return log.history(updates)
+
+
+def train_together(nets, X, Y, lr, steps=None, epochs=None, batch_size=None,
+                   train_biases=True, seed=None, record_every=1) -> list:
+    """Train several networks of one shape side by side; each ends exactly (to the last bit) as
+    ``net.train(X, Y, lr, ...)`` with the same arguments would leave it, and gets its History.
+
+    nets:  networks with the same sizes, activations and cost; their parameters may differ.
+    lr:    one learning rate for all, or a list with one per network.
+    The other arguments are :func:`train`'s and hold for every network: with mini-batches or
+    single samples, every network sees the same batches in the same order (one seed).
+
+    The networks' W^l (and b^l) are stacked along a new first axis, so that each update does one
+    matrix product per layer for all of them: numpy's ``matmul`` on stacks computes each
+    network's product as the separate call does. BP1 and the cost are taken network by
+    network, by the cost's own functions. Small networks spend their time in numpy's cost per
+    call, not in arithmetic, so k of them train in little more than the time of one.
+
+    Returns one entry per network: its :class:`History`, or, for a network whose cost became NaN
+    or infinite, the :class:`TrainingDiverged` that ``net.train`` would have raised (returned, not
+    raised, so that the others train on; that network keeps its last parameters with a finite
+    cost). ``History.seconds`` is the time of the stacked computation, the same for all.
+    Raises TypeError/ValueError naming the argument for bad input, before anything changes.
+    """
+    nets = list(nets) if isinstance(nets, (list, tuple)) else nets
+    if not isinstance(nets, list) or not nets or not all(hasattr(n, "_gradients") for n in nets):
+        raise TypeError(f"nets: expected a list of bpcore Networks, got {nets!r}")
+    first = nets[0]
+    for i, net in enumerate(nets):
+        if (net.sizes != first.sizes or net.cost_function.name != first.cost_function.name
+                or [a.name for a in net.activations[1:]]
+                != [a.name for a in first.activations[1:]]):
+            raise ValueError(f"nets: every network needs the sizes, activations and cost of the "
+                             f"first, {first!r} with sizes {first.sizes}; network {i} is {net!r} "
+                             f"with sizes {net.sizes}")
+        _check_trainable(net)
+    X, Y = first._check_data(X, Y)
+    rates = list(lr) if isinstance(lr, (list, tuple, np.ndarray)) else [lr] * len(nets)
+    if len(rates) != len(nets):
+        raise ValueError(f"lr: expected one learning rate or one per network ({len(nets)}), "
+                         f"got {len(rates)}")
+    rates = [validate.learning_rate(r) for r in rates]
+    batch_size, per_epoch, updates = _schedule(X.shape[1], steps, epochs, batch_size)
+    record_every = validate.positive_int(record_every, "record_every")
+
+    L, cost_fn, k = first.L, first.cost_function, len(nets)
+    logs = [_Log(r, batch_size, per_epoch, updates) for r in rates]
+    start = logs[0].start
+    for log in logs:
+        log.start = start                       # one clock for all
+    full_batch = batch_size == X.shape[1]
+    stream = _batch_stream(X, Y, batch_size, seed)
+    rate = np.array(rates).reshape(k, 1, 1)     # lr * g, network by network
+    W = [None] + [np.stack([n.W[l] for n in nets]) for l in range(1, L + 1)]
+    b = [None] + [np.stack([n.b[l] for n in nets]) for l in range(1, L + 1)]
+    W_prev, b_prev = list(W), list(b)
+    results = [None] * k                        # a TrainingDiverged once a network stops
+
+    def costs(z, a, Y_now):
+        """The cost of every network still training, each by the cost's own function."""
+        return {i: cost_fn.fn(a[L][i], Y_now, z[L][i]) for i in range(k) if results[i] is None}
+
+    def clock():
+        logs[0].clock()
+        for log in logs[1:]:
+            log.seconds.append(logs[0].seconds[-1])
+
+    def stop(i, step, cost, W_keep, b_keep):
+        for l in range(1, L + 1):
+            nets[i].W[l], nets[i].b[l] = W_keep[l][i].copy(), b_keep[l][i].copy()
+        results[i] = logs[i].diverged(step, cost)
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step in range(updates):
+            X_batch, Y_batch = (X, Y) if full_batch else next(stream)
+            record = step % record_every == 0
+            if record:
+                clock()
+            z, a, dW, db = _stacked_gradients(first, W, b, X_batch, Y_batch, train_biases)
+            batch_costs = costs(z, a, Y_batch)
+            whole = batch_costs
+            if record and not full_batch:
+                whole = logs[0].untimed(costs, *_stacked_forward(first, W, b, X), Y)
+                for log in logs[1:]:
+                    log.recording = logs[0].recording
+            for i, c in batch_costs.items():
+                if not (math.isfinite(c) and math.isfinite(whole[i])):
+                    stop(i, step, whole[i] if math.isfinite(c) else c, W_prev, b_prev)
+                elif record:
+                    logs[i].add(step, whole[i])
+            W_prev, b_prev = list(W), list(b)
+            for l in range(1, L + 1):
+                W[l] = W[l] - rate * dW[l]
+                if train_biases:
+                    b[l] = b[l] - rate * db[l]
+        clock()
+        for i, net in enumerate(nets):
+            if results[i] is not None:
+                continue
+            for l in range(1, L + 1):
+                net.W[l], net.b[l] = W[l][i].copy(), b[l][i].copy()
+            final = net._cost(X, Y)
+            if not math.isfinite(final):
+                stop(i, updates, final, W_prev, b_prev)
+            else:
+                logs[i].add(updates, final)
+                results[i] = logs[i].history(updates)
+    return results
+
+
+def _stacked_forward(net, W, b, X):
+    """z^l and a^l of every network of a stack (W[l] is (k, n_l, n_{l-1})), each computed as
+    :meth:`bpcore.Network._forward` computes it."""
+    z, a = [None], [X]
+    for l in range(1, net.L + 1):
+        z_l = W[l] @ a[l - 1]
+        z_l += b[l]
+        z.append(z_l)
+        a.append(net.activations[l].f(z_l))
+    return z, a
+
+
+def _stacked_gradients(net, W, b, X, Y, biases):
+    """BP1-BP4 for every network of a stack, each computed as :meth:`bpcore.Network._gradients`
+    computes it (bpcore.network's bp2, bp3 and bp4 with the stack's axes). Returns z, a and the
+    stacked dC/dW^l, dC/db^l (None without biases)."""
+    L, sigma, cost = net.L, net.activations, net.cost_function
+    z, a = _stacked_forward(net, W, b, X)
+    m = X.shape[1]
+    delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
+    delta[L] = np.empty_like(z[L])
+    for i in range(len(z[L])):                  # BP1 (bpcore.bp1) by the cost's own function
+        delta[L][i] = cost.delta(sigma[L], z[L][i], a[L][i], Y)
+    for l in range(L, 0, -1):
+        if l < L:                               # BP2
+            delta[l] = W[l + 1].swapaxes(1, 2) @ delta[l + 1]
+            delta[l] *= sigma[l].df(z[l], a[l])
+        if biases:                              # BP3
+            total = delta[l].sum(axis=2, keepdims=True)
+            db[l] = total / m if m > 1 else total
+        a_prev = a[l - 1]                       # BP4 (a^0 = X is shared: 2-d)
+        total = delta[l] @ (a_prev.T if a_prev.ndim == 2 else a_prev.swapaxes(1, 2))
+        dW[l] = total / m if m > 1 else total
+    return z, a, dW, db
 
 
 def _check_trainable(net) -> None:

@@ -196,6 +196,45 @@ def test_every_slider_changes_the_figure_offline(site, page_path):
     assert not external, f"{page_path} tried to load from outside: {external}"
 
 
+@pytest.mark.parametrize("page_path", explorer_pages())
+def test_every_explorer_holds_every_frame(page_path):
+    """The build draws every frame in advance (BPBOOK_PRECOMPUTE=1, bpcore.book.explore): in the
+    page's widget state each explorer's Stacks hold one drawn figure per combination of its
+    controls' values, and no placeholder of a frame drawn on demand in a live kernel."""
+    import json
+    text = (HTML / page_path).read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>',
+                      text, re.S)
+    assert found, f"{page_path} has no widget state"
+    state = {k: v["state"] for k, v in json.loads(found.group(1))["state"].items()}
+
+    def child(ref):
+        return state[ref.removeprefix("IPY_MODEL_")]
+
+    def leaves(model):
+        if "selected_index" in model:                 # a Stack: one child per value
+            return [leaf for ref in model["children"] for leaf in leaves(child(ref))]
+        return [model]
+
+    boxes = [m for m in state.values() if "bpcore-explorer" in m.get("_dom_classes", [])]
+    assert boxes
+    for box in boxes:
+        assert "bpcore-explorer-on-demand" not in box["_dom_classes"], (
+            f"{page_path}: an explorer was built to draw its frames on demand: the build ran "
+            f"without BPBOOK_PRECOMPUTE=1")
+        controls = child(box["children"][-2 if len(box["children"]) > 1 else 0])
+        inputs = [child(ref) for ref in controls["children"]]
+        combinations = 1
+        for control in inputs:
+            combinations *= len(control["_options_labels"])
+        frames = leaves(child(box["children"][-1]))
+        assert len(frames) == combinations, (page_path, len(frames), combinations)
+        for frame in frames:
+            assert 'class="bpcore-figure" src="data:image/png;base64,' in frame["value"], (
+                f"{page_path}: a frame was not drawn: {frame['value'][:200]}")
+        assert len({frame["value"] for frame in frames}) == combinations
+
+
 @pytest.mark.parametrize("page_path", [p for p in pages() if p.startswith("chapters/")])
 def test_page_size_with_its_images_is_under_5_mb(page_path):
     html = (HTML / page_path).read_text(encoding="utf-8")

@@ -1,5 +1,7 @@
 """Chapter 1 as a student meets it: JupyterLab on 127.0.0.1, the .md chapter opens as a notebook
-(not as a text file), Run All works, the figures appear and no cell shows an error."""
+(not as a text file), Run All works, the figures appear and no cell shows an error. The kernel is
+a student's: the book build's BPBOOK_PRECOMPUTE is not in its environment, so the slider
+explorers draw their frames on demand, and a move to a frame never shown must bring one."""
 import os
 import shutil
 import socket
@@ -11,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .browser import ROOT, browser_page, check_explorers
+from .browser import (ROOT, VISIBLE_FRAMES_JS, browser_page, check_explorers, explorer_controls,
+                      move_control)
 from .test_exercises_html import check_boxes, open_every_solution, read_boxes
 
 pytestmark = pytest.mark.book
@@ -69,6 +72,7 @@ def lab(tmp_path_factory):
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env.pop("BPBOOK_PRECOMPUTE", None)         # the build's, never a student's kernel's
     log = open(home / "lab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -119,6 +123,40 @@ def test_make_lab_opens_the_contents_page_whose_links_open_the_chapters(lab):
         page.wait_for_selector(".jp-NotebookPanel:visible .jp-CodeCell")
         assert page.locator(".jp-FileEditor:visible").count() == 0
     assert not external, external
+
+
+def check_frames_on_demand(page, timeout_ms=60_000):
+    """Each explorer on ``page`` draws its frames on demand (its box is marked so): moving each
+    control in turn, from the start frame, leads to a combination never shown before, and a
+    new figure (an image whose src was not seen before in that explorer) must appear, drawn by
+    the kernel then. Returns a list of problems."""
+    problems = []
+    for e in range(page.locator(".bpcore-explorer").count()):
+        explorer = page.locator(".bpcore-explorer").nth(e)
+        explorer.scroll_into_view_if_needed()
+        if "bpcore-explorer-on-demand" not in (explorer.get_attribute("class") or "").split():
+            problems.append(f"explorer {e}: every frame was drawn in advance: the build's "
+                            f"BPBOOK_PRECOMPUTE reached the student's kernel")
+        seen = set(page.evaluate(VISIBLE_FRAMES_JS)[e])
+        for c, (kind, locator) in enumerate(explorer_controls(page, e)):
+            key = "ArrowRight"
+            if kind == "slider" and locator.get_attribute("aria-valuenow") == \
+                    locator.get_attribute("aria-valuemax"):
+                key = "ArrowLeft"
+            move_control(page, kind, locator, key)
+            try:
+                page.wait_for_function(
+                    "([e, seen]) => { const now = (" + VISIBLE_FRAMES_JS + ")()[e];"
+                    " return now.length === 1 && !seen.includes(now[0]); }",
+                    arg=[e, sorted(seen)], timeout=timeout_ms)
+            except Exception:
+                shown = page.locator(".bpcore-explorer").nth(e).inner_text()[:200]
+                problems.append(f"explorer {e}, {kind} {c} ({key}): no new figure within "
+                                f"{timeout_ms / 1000:.0f} s of a move to a frame never shown "
+                                f"(the explorer shows: {shown!r})")
+                continue
+            seen.update(page.evaluate(VISIBLE_FRAMES_JS)[e])
+    return problems
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -185,9 +223,11 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
         shown = "\n".join(page.locator(".jp-NotebookPanel .jp-OutputArea-output, "
                                         ".jp-NotebookPanel .jp-MarkdownOutput").all_inner_texts())
         page.screenshot(path=str(SHOTS / f"lab-{chapter[:-3]}.png"))
-        # The chapter's sliders answer in JupyterLab too: each move shows another figure.
+        # The chapter's sliders answer in JupyterLab too: a move to a frame never shown brings
+        # a new figure, drawn then by the kernel; then each move shows another figure.
         has_explorer = "explore.Explorer(" in (ROOT / "chapters" / chapter).read_text()
         n_explorers = page.locator(".jp-NotebookPanel .bpcore-explorer").count()
+        demand_problems = check_frames_on_demand(page) if n_explorers else []
         slider_problems = check_explorers(page) if n_explorers else []
         # The exercises' feedback, hint and solution boxes are rendered as HTML (not sanitised
         # into text), folded, and a solution opens on a click.
@@ -198,6 +238,7 @@ def test_chapter_opens_as_a_notebook_and_runs(lab, chapter):
         box_problems = check_boxes(int(chapter[:2]), boxes_before, boxes_after, feedback)
     if has_explorer:
         assert n_explorers >= 1, "the chapter's explorer was not displayed in JupyterLab"
+    assert not demand_problems, demand_problems
     assert not slider_problems, slider_problems
     assert "<details" not in text, "the exercise boxes were shown as text, not rendered"
     assert not box_problems, box_problems
