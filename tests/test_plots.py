@@ -87,3 +87,29 @@ def test_table_formats_to_significant_digits():
     with pytest.raises(ValueError, match="2 cells"):
         Table(["a", "b"], [[1]])
 
+
+
+def test_log_ticks_in_view_draws_the_same_picture_with_fewer_ticks():
+    """Chapter 7's cost panels: the fixed ticks are exactly the automatic ones inside the view,
+    so the PNG is the same byte for byte."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from bpcore.book import explore
+
+    def figure(fixed):
+        fig = Figure(figsize=(4, 3))
+        ax = fig.add_subplot()
+        ax.plot(np.geomspace(1e-4, 2.0, 30), np.geomspace(1.6, 0.09, 30))
+        ax.set(xscale="log", yscale="log", ylim=(0.05, 1.5), ylabel="cost $C$")
+        if fixed:
+            assert plots.log_ticks_in_view(ax) is ax
+        return fig, ax
+
+    auto, ax_auto = figure(False)
+    fixed, ax_fixed = figure(True)
+    assert explore.png(auto) == explore.png(fixed)
+    lo, hi = ax_fixed.get_ylim()
+    minor = ax_fixed.yaxis.get_minorticklocs()
+    assert len(minor) and all(lo <= t <= hi for t in minor)
+    assert len(minor) < len(ax_auto.yaxis.get_minor_locator()())

@@ -7,9 +7,10 @@
 - :func:`activation_curve`: an activation function f(z) (and optionally f'(z)).
 - :func:`cost_curve`:       the cost against updates for one or more training runs (log scale).
 - :func:`error_surface`:    contours of C over two weights, with gradient-descent paths on top.
+- :func:`log_ticks_in_view`: a log axis's ticks fixed to those in view (faster to draw).
 
-Every function but ``neuron_line`` (which needs its ``ax``) draws into ``ax`` if given, else
-into a new figure, and returns the axes.
+Every function but ``neuron_line`` and ``log_ticks_in_view`` (which need their ``ax``) draws
+into ``ax`` if given, else into a new figure, and returns the axes.
 """
 from __future__ import annotations
 
@@ -270,6 +271,24 @@ def _plain_log_axis(axis):
     from matplotlib.ticker import FuncFormatter, NullFormatter
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+def log_ticks_in_view(ax):
+    """Fix the ticks of ``ax``'s log-scale axes to those its automatic locators give inside the
+    current view: the same ticks and labels, drawn the same, but only the ticks seen are made
+    (a log locator also returns a decade beyond each end, and every tick costs its text).
+    Call it once the limits are final. Returns ``ax``."""
+    from matplotlib.ticker import FixedLocator
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        if axis.get_scale() != "log":
+            continue
+        lo, hi = sorted((lo, hi))
+        for locator, setter in ((axis.get_major_locator(), axis.set_major_locator),
+                                (axis.get_minor_locator(), axis.set_minor_locator)):
+            ticks = np.asarray(locator())
+            inside = ticks[(ticks >= lo * (1 - 1e-9)) & (ticks <= hi * (1 + 1e-9))]
+            setter(FixedLocator(inside))
+    return ax
 
 
 def cost_curve(histories, ax=None, labels=None, title=None, x="step", logy=True):
