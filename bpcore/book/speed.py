@@ -55,13 +55,10 @@ def gradient_times(sizes_list, sympy_max_params=30, m=10, repeats=1, seed=0,
     ``sizes_list``, on m random samples, by each of :data:`METHODS`.
 
     sympy is run only on networks with at most ``sympy_max_params`` parameters (it grows too
-    fast to go further), once each from a cleared sympy cache: building the formulas,
+    fast to go further; 0 leaves it out, chapter 8), once each from a cleared sympy cache: building the formulas,
     differentiating, lambdifying and evaluating. ``progress``, if given, is called with a short
     message before each network.
     """
-    from .. import symbolic
-    import sympy
-
     out = []
     for sizes in sizes_list:
         net = Network(sizes, "sigmoid", seed=seed)
@@ -77,6 +74,8 @@ def gradient_times(sizes_list, sympy_max_params=30, m=10, repeats=1, seed=0,
             "sympy": None,
         }
         if net.n_params <= sympy_max_params:
+            import sympy                          # here: without sympy, no sympy import
+            from .. import symbolic
             sympy.core.cache.clear_cache()
             start = time.perf_counter()
             symbolic.from_network(net).gradients(net, X, Y)
