@@ -309,3 +309,32 @@ def test_the_checks_are_quick():
         for answer in [q.right_answer, *(w for w, _ in q.wrong.values())]:
             q.evaluate(answer)
         assert time.perf_counter() - start < 2.0, q.name
+
+
+def test_a_check_that_sympy_cannot_finish_is_stopped_with_a_verdict(monkeypatch):
+    """exp(exp(exp(20))) makes sympy raise its working precision to the size of the number
+    (minutes); the check stops at TIME_LIMIT and says so, and no exception escapes."""
+    import time
+    from bpcore.exercises import derivation
+    from bpcore.exercises.ch04_activations import q6
+    monkeypatch.setattr(derivation, "TIME_LIMIT", 0.5)
+    start = time.perf_counter()
+    verdict = str(q6.evaluate("exp(exp(exp(20)))"))
+    assert time.perf_counter() - start < 3
+    assert "Incorrect" in verdict and "more than 0.5 s" in verdict, verdict
+    assert "Correct." in str(q6.evaluate("a - y"))              # the timer is gone afterwards
+
+
+@pytest.mark.parametrize("answer", ["a^(1/log(1))", "exp(exp(exp(exp(10))))",
+                                    "a*exp(exp(exp(exp(10))))"])
+def test_arithmetic_errors_inside_sympy_are_verdicts_not_checker_failures(answer):
+    from bpcore.exercises.ch04_activations import q6
+    verdict = str(q6.evaluate(answer))
+    assert "Incorrect" in verdict and "failed with" not in verdict, verdict
+
+
+@pytest.mark.parametrize("answer", ["a - y + y*exp(-40)", "(a - y)*(1 + exp(-30))",
+                                    "a - y + sigma(-40 - a)"])
+def test_an_exact_answer_a_hair_from_right_is_wrong(answer):
+    from bpcore.exercises.ch04_activations import q6
+    assert "Incorrect" in str(q6.evaluate(answer))

@@ -36,9 +36,12 @@ simplify leaves it undecided (it is not complete), agreement at 40 points decide
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import numbers
+import signal
 import textwrap
+import threading
 import tokenize
 from typing import Callable
 
@@ -70,6 +73,40 @@ _GLOBALS = {"Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
 _TYPESET = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00b2": "^2",
             "\u00b3": "^3", "\u03c3": "sigma"}
 _MAX_LENGTH, _MAX_EXPONENT = 400, 100
+
+
+#: Seconds a check may take. sympy can take minutes on a short answer (exp(exp(exp(20)))
+#: raises its working precision to the size of the number); no derivation here needs that.
+TIME_LIMIT = 5.0
+
+
+class _Expired(BaseException):
+    """The time limit of a check ran out (raised by the SIGALRM handler)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, name: str):
+    """Raise :class:`Incorrect` in the block after ``seconds`` (a SIGALRM timer, as in a
+    kernel's main thread; elsewhere, or without SIGALRM, no limit)."""
+    if (not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _Expired              # a BaseException: no `except Exception` in sympy stops it
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Expired:
+        raise Incorrect(f"`{name}` took sympy more than {seconds:g} s to check, so it was "
+                        f"stopped: no derivation here needs towers of exp, log or sigma or "
+                        f"huge numbers; simplify the expression and try again") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def written_with(expr_z, z: sp.Symbol, f_z, a: sp.Symbol, at: float):
@@ -187,7 +224,7 @@ class Expression:
             if power.exp.is_number:
                 try:
                     size = abs(complex(sp.N(power.exp, 5)))
-                except (TypeError, ValueError, OverflowError):
+                except (TypeError, ValueError, ArithmeticError):   # 1/log(1), overflow
                     size = float("inf")
                 if not size <= _MAX_EXPONENT:            # also NaN
                     raise Incorrect(f"`{self.name}` has an exponent over {_MAX_EXPONENT}: no "
@@ -252,7 +289,7 @@ class Expression:
             for point in self._points[:n]:
                 try:
                     value = complex(expr.evalf(30, subs=point))
-                except (TypeError, ValueError, ZeroDivisionError):
+                except (TypeError, ValueError, ArithmeticError):   # 1/0, e^e^e^e^10
                     value = None
                 found.append(value if value is not None and np.isfinite(value) else None)
             self._values_cache[key] = tuple(found)
@@ -265,9 +302,11 @@ class Expression:
             u, v = (e.subs(self.stand_in, self.f_z) for e in (u, v))
         pairs = [(p, q) for p, q in zip(self._values(u, n), self._values(v, n))
                  if (p, q) != (None, None)]
-        # 1e-12, not 1e-30: a decimal in an answer (0.1) is a float, exact to 1e-17 only.
+        # 1e-12 where there is a decimal (0.1 is a float, exact to 1e-17 only); else 1e-25,
+        # so that a - y + y*exp(-40) is not a - y (the values have 30 digits).
+        tol = 1e-12 if u.has(sp.Float) or v.has(sp.Float) else 1e-25
         return bool(pairs) and all(p is not None and q is not None and
-                                   abs(p - q) <= 1e-12 * max(1.0, abs(p), abs(q))
+                                   abs(p - q) <= tol * max(1.0, abs(p), abs(q))
                                    for p, q in pairs)
 
     def _equal(self, expr) -> bool:
@@ -305,11 +344,13 @@ class Expression:
         return self._mistake_forms
 
     def __call__(self, answer) -> None:
-        expr = self.read(answer)
-        hidden = expr.free_symbols & set(self.hidden)
-        if not hidden and self._equal(expr):
-            return None
-        raise Incorrect(f"`{self.name}` {self.diagnose(expr)}")
+        with _time_limit(TIME_LIMIT, self.name):
+            expr = self.read(answer)
+            hidden = expr.free_symbols & set(self.hidden)
+            if not hidden and self._equal(expr):
+                return None
+            problem = self.diagnose(expr)
+        raise Incorrect(f"`{self.name}` {problem}")
 
     def diagnose(self, expr) -> str:
         """What is wrong with ``expr`` (not the reference), as the end of a sentence."""
