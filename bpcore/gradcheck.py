@@ -100,6 +100,21 @@ def relative_error(a, b, floor=1e-12, resolution=0.0) -> float:
     return max(float(np.max(np.abs(a - b), initial=0.0)) - resolution, 0.0) / scale
 
 
+def _check_stencil(eps, stencil) -> None:
+    """Raise ValueError naming ``stencil`` (not 2 or 4) or ``eps`` (not a float in (0, 1))."""
+    if stencil not in (2, 4):
+        raise ValueError(f"stencil: expected 2 or 4, got {stencil!r}")
+    if not (isinstance(eps, float) and 0 < eps < 1):
+        raise ValueError(f"eps: expected a small positive float such as 1e-4, got {eps!r}")
+
+
+def _difference(central, eps, stencil):
+    """The derivative from ``central(h)``, a central difference with step h: D(eps) for
+    ``stencil=2``, (4 D(eps) - D(2 eps)) / 3 for ``stencil=4`` (module docstring)."""
+    d = central(eps)
+    return d if stencil == 2 else (4 * d - central(2 * eps)) / 3
+
+
 def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     """Finite-difference dC/dW^l and dC/db^l for every layer.
 
@@ -112,10 +127,7 @@ def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
     Raises ValueError naming ``stencil`` (not 2 or 4), ``eps`` (not a float in (0, 1)), or the
     data (as :meth:`bpcore.Network.cost`).
     """
-    if stencil not in (2, 4):
-        raise ValueError(f"stencil: expected 2 or 4, got {stencil!r}")
-    if not (isinstance(eps, float) and 0 < eps < 1):
-        raise ValueError(f"eps: expected a small positive float such as 1e-4, got {eps!r}")
+    _check_stencil(eps, stencil)
     X, Y = net._check_data(X, Y)
 
     def central(P, idx, h):
@@ -132,9 +144,7 @@ def numeric_gradients(net, X, Y, eps=1e-4, stencil=4):
         for key, P in (("W", net.W[l]), ("b", net.b[l])):
             G = np.zeros_like(P)
             for idx in np.ndindex(P.shape):
-                G[idx] = central(P, idx, eps)
-                if stencil == 4:
-                    G[idx] = (4 * G[idx] - central(P, idx, 2 * eps)) / 3
+                G[idx] = _difference(lambda h: central(P, idx, h), eps, stencil)
             numeric[key].append(G)
     return numeric["W"], numeric["b"]
 
@@ -230,10 +240,7 @@ def numeric_deltas(net, X, Y, eps=1e-4, stencil=4):
     The network is not changed. Raises ValueError naming ``eps`` or ``stencil`` (as
     :func:`numeric_gradients`) or the data (as :meth:`bpcore.Network.cost`).
     """
-    if stencil not in (2, 4):
-        raise ValueError(f"stencil: expected 2 or 4, got {stencil!r}")
-    if not (isinstance(eps, float) and 0 < eps < 1):
-        raise ValueError(f"eps: expected a small positive float such as 1e-4, got {eps!r}")
+    _check_stencil(eps, stencil)
     X, Y = net._check_data(X, Y)
     trace = net._forward(X)
 
@@ -247,8 +254,6 @@ def numeric_deltas(net, X, Y, eps=1e-4, stencil=4):
     for l in range(1, net.L + 1):
         D = np.zeros_like(trace.z[l])
         for j in range(net.sizes[l]):
-            D[j] = central(l, j, eps)
-            if stencil == 4:
-                D[j] = (4 * D[j] - central(l, j, 2 * eps)) / 3
+            D[j] = _difference(lambda h: central(l, j, h), eps, stencil)
         deltas.append(D)
     return deltas
