@@ -199,6 +199,44 @@ def test_cas_proof_fails_for_a_wrong_equation(broken, equation):
     assert all(ok for eq, _, ok in proof.rows if eq != equation), "only the broken one fails"
 
 
+def test_only_the_equations_asked_for_are_checked():
+    """A broken BP2 needs only BP2 checked to fail; the rows are those of the full proof."""
+    full = S.prove_bp([2, 3, 2, 1], "sigmoid", broken="BP2-no-transpose")
+    bp2 = S.prove_bp([2, 3, 2, 1], "sigmoid", broken="BP2-no-transpose", equations=["BP2"])
+    assert bp2.rows == [row for row in full.rows if row[0] == "BP2"]
+    assert not bp2.holds
+    bp4 = S.prove_bp([2, 2, 2], "generic", equations="BP4")
+    assert bp4.holds and bp4.counts() == {"BP4": (8, 8)}
+    for bad in ([], ["BP5"], "bp1"):
+        with pytest.raises(ValueError, match="equations: expected some of BP1, BP2"):
+            S.prove_bp([2, 2, 2], "generic", equations=bad)
+
+
+def test_three_way_comparison_without_sympy_keeps_the_other_route():
+    """sym=False: the two columns against sympy read "not run"; backprop against finite
+    differences is the same number as with sympy."""
+    rng = np.random.default_rng(3)
+    net = Network([2, 3, 2], "sigmoid", seed=3)
+    X, Y = rng.standard_normal((2, 4)), rng.uniform(0, 1, (2, 4))
+    both, alone = S.compare(net, X, Y), S.compare(net, X, Y, sym=False)
+    assert alone.symbolic is None
+    assert [r[3] for r in alone.rows] == [r[3] for r in both.rows]
+    assert all(r[1] is None and r[2] is None for r in alone.rows)
+    assert alone.max_error == max(r[3] for r in both.rows)
+    assert alone.table().count("not run") == 2 * net.L
+
+
+def test_a_sigmoid_is_kept_whole_and_written_out_for_reading(worked):
+    """The formulas keep sigma(z) whole (half the work for sympy); derivative() writes it out
+    as 1 / (1 + e^-z), the same function as the kept-whole derivative."""
+    assert "sigmoid(" in str(worked.cost)
+    d = worked.derivative("w1")
+    assert "sigmoid" not in str(d) and "exp(" in str(d)
+    vals = worked.values(EX.network(), EX.X[:, 0], EX.Y[:, 0])
+    assert float(d.xreplace(vals)) == pytest.approx(
+        float(worked._derivative("w1").xreplace(vals)), rel=1e-14)
+
+
 def test_errors_name_the_argument(worked):
     with pytest.raises(ValueError, match="names: 'worked'.*2-2-2"):
         S.SymbolicNetwork([2, 3, 2], names="worked")

@@ -2,13 +2,16 @@
 
 - :func:`weighted_inputs` and :func:`compose`: z^l = W^l a^{l-1} + b^l and a^l = sigma(z^l),
   layer after layer, as formulas.
-- :func:`named_function` and :func:`in_formulas`: a piecewise activation (ReLU, leaky ReLU,
-  step) kept whole in the formulas as a named sympy function, such as ``relu(b^1_1 + ...)``.
+- :func:`named_function` and :func:`in_formulas`: an activation kept whole in the formulas as a
+  named sympy function, such as ``relu(b^1_1 + ...)`` or ``sigmoid(b^1_1 + ...)``.
   sympy rewrites a Piecewise inside another Piecewise's condition (the ReLU of a sum of ReLUs:
   is z^2_1 > 0?) as one branch per combination of the inner branches, so the formulas of a deep
   ReLU network grew exponentially: a 3-3-3-3 ReLU network took minutes to build and
-  differentiate. The named function's value and derivative are still the activation's formula
+  differentiate. The sigmoid written out, 1 / (1 + e^-z), made every formula and derivative
+  about twice as long as kept whole (the 2-4-3-2 network's 35 derivatives: 1.1 s against
+  0.6 s). The named function's value and derivative are still the activation's formula
   and sympy's derivative of it, and sympy still applies the chain rule to the whole cost.
+  :func:`written_out` puts the formulas back for reading.
 - :class:`softplus`, :class:`logistic` and :func:`cross_entropy_of_z`: the cross-entropy cost of
   a sigmoid output written from z^L, C_x = sum_j y_j softplus(-z^L_j) + (1 - y_j) softplus(z^L_j).
   The same cost written from a^L = sigma(z^L) takes ln(1 - a), and once the output saturates
@@ -22,6 +25,12 @@ import functools
 
 import numpy as np
 import sympy as sp
+
+
+#: What ``sympy.lambdify`` evaluates with: numpy as a module, not as the name "numpy". Given the
+#: name, the first lambdify of a process runs ``from numpy import *``, which imports numpy's
+#: lazily loaded submodules (f2py, testing, ...): 0.1-0.15 s of a chapter's run for nothing.
+NUMPY = np
 
 
 def weighted_inputs(w_l, b_l, a_prev) -> list:
@@ -54,7 +63,8 @@ def named_function(name, formula):
 
     For numbers it evaluates to the formula, and its derivative is sympy's derivative of the
     formula, sigma'(z) = d formula(t)/dt at t = z: for ReLU, Piecewise((1, z > 0), (0, True)).
-    ``numpy`` is the formula lambdified, for the lambdified gradients.
+    ``numpy`` is the formula lambdified, for the lambdified gradients; ``formula`` is
+    ``formula``.
     """
     t = sp.Dummy("t", real=True)
     value = formula(t)
@@ -69,17 +79,32 @@ def named_function(name, formula):
 
     return type(name, (sp.Function,), {
         "nargs": 1, "eval": classmethod(value_at), "fdiff": derivative,
-        "numpy": staticmethod(sp.lambdify(t, value, modules=[{"select": select}, "numpy"])),
+        "formula": staticmethod(formula),
+        "numpy": staticmethod(sp.lambdify(t, value, modules=[{"select": select}, NUMPY])),
         "__doc__": f"The activation {name} as one sympy function (see named_function)."})
 
 
 def in_formulas(activation):
-    """How an activation is written inside the composed formulas: its sympy formula, or, if
-    that is piecewise, a named function (see the module's docstring)."""
+    """How an activation is written inside the composed formulas: kept whole as a named
+    function (see the module's docstring), unless its formula is z itself or already one sympy
+    function of z (tanh)."""
     t = sp.Dummy("t", real=True)
-    if activation.sympy(t).has(sp.Piecewise):
-        return named_function(activation.name, activation.sympy)
-    return activation.sympy
+    formula = activation.sympy(t)
+    if formula == t or (isinstance(formula, sp.Function) and formula.args == (t,)):
+        return activation.sympy
+    return named_function(activation.name, activation.sympy)
+
+
+def written_out(expr, sigmas):
+    """``expr`` with every smooth activation among ``sigmas`` (as returned by
+    :func:`in_formulas`) that is kept whole, such as sigmoid(z), replaced by its formula,
+    1 / (1 + e^-z): the formula as it reads by hand. Piecewise ones (relu(z)) stay whole."""
+    t = sp.Dummy("t", real=True)
+    for f in set(sigmas):
+        if isinstance(f, sp.FunctionClass) and hasattr(f, "formula") \
+                and not f.formula(t).has(sp.Piecewise):
+            expr = expr.replace(f, f.formula)
+    return expr
 
 
 class logistic(sp.Function):            # lower case, as sympy names its functions (exp, log)

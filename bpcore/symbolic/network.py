@@ -18,7 +18,8 @@ from .. import validate
 from ..activations import per_layer
 from ..costs import get_cost
 from .chain_rule import ChainRule, chain_rule
-from .formulas import compose, cross_entropy_of_z, in_formulas, numpy_functions, weighted_inputs
+from .formulas import (NUMPY, compose, cross_entropy_of_z, in_formulas, numpy_functions,
+                       weighted_inputs, written_out)
 from .names import SCHEMES, Names
 
 
@@ -173,7 +174,12 @@ class SymbolicNetwork:
     # -- derivatives -----------------------------------------------------------------------
 
     def derivative(self, p) -> sp.Expr:
-        """dC/dp for one sample: sympy differentiates the whole cost formula."""
+        """dC/dp for one sample: sympy differentiates the whole cost formula. Written out as
+        by hand: a sigmoid as 1 / (1 + e^-z), a ReLU kept whole (see ``formulas.written_out``)."""
+        return written_out(self._derivative(p), self._sigmas[1:])
+
+    def _derivative(self, p) -> sp.Expr:
+        """dC/dp with the activations kept whole, as the formulas are built."""
         return sp.diff(self.cost, self.param(p).symbol)
 
     def gradient(self, p, net, x, y) -> float:
@@ -201,15 +207,16 @@ class SymbolicNetwork:
         """One numpy function of (parameters, x, y) returning every dC/dp (in ``params``
         order), built once with ``sympy.lambdify(..., cse=True)`` and cached."""
         if self._lambdified is None:
-            self._lambdified = self._lambdify([self.derivative(q) for q in self.params])
+            self._lambdified = self._lambdify([self._derivative(q) for q in self.params])
         return self._lambdified
 
     def _lambdify(self, exprs):
         """``use_imps=False``: no formula here holds a sympy ``implemented_function``, and
-        looking for one walks every formula as a tree, visiting a shared part once per use."""
+        looking for one walks every formula as a tree, visiting a shared part once per use.
+        numpy is given as the module (see ``formulas.NUMPY``)."""
         args = [q.symbol for q in self.params] + self.x + self.y
         return sp.lambdify(args, exprs, cse=True, use_imps=False,
-                           modules=[numpy_functions(self._sigmas[1:]), "numpy"])
+                           modules=[numpy_functions(self._sigmas[1:]), NUMPY])
 
     def _evaluate(self, fn, net, X, Y) -> list:
         """The lambdified ``fn`` at ``net``'s parameters on every column of X (n_0, m) and

@@ -27,6 +27,8 @@ from .network import SymbolicNetwork
 
 #: The wrong right-hand sides :func:`prove_bp` can be asked to check instead of the right ones.
 BROKEN = ("BP2-no-transpose", "BP1-no-sigma-prime")
+#: The equations :func:`prove_bp` checks.
+EQUATIONS = ("BP1", "BP2", "BP3", "BP4")
 
 
 @dataclass
@@ -74,20 +76,23 @@ def _is_zero(rest) -> bool:
     """Is ``rest`` identically 0? True if it already is 0 or sympy's ``cancel`` of it as one
     fraction is. A formula that is not 0 at some point is not identically 0, so where it can be
     evaluated (no undefined sigma), one evaluation at a fixed rational point, to 30 digits,
-    settles the "no" quickly; values too close to 0 to tell still go to ``cancel``."""
+    settles the "no" quickly; values too close to 0 to tell still go to ``cancel``. The point's
+    coordinates are 30-digit Floats, so that sympy computes as it substitutes (with Rationals,
+    exp(3/7) stays exact until ``evalf`` walks the whole formula: 4x slower)."""
     if rest == 0:
         return True
     if not rest.atoms(AppliedUndef):
         symbols = sorted(rest.free_symbols, key=lambda s: s.name)
-        point = {s: sp.Rational(3 + i % 5, 7 + i % 3) for i, s in enumerate(symbols)}
-        value = rest.xreplace(point).evalf(30)
+        point = {s: sp.Float(sp.Rational(3 + i % 5, 7 + i % 3), 30)
+                 for i, s in enumerate(symbols)}
+        value = rest.xreplace(point).evalf(30)   # a number already, but surely one
         if value.is_number and abs(value) > 1e-20:
             return False
     return sp.cancel(sp.together(rest)) == 0
 
 
 def prove_bp(sizes, activation="sigmoid", cost="quadratic", simplify=expand_products,
-             broken=None) -> Proof:
+             broken=None, equations=EQUATIONS) -> Proof:
     """Verify BP1-BP4 symbolically for a network of the given sizes (see the module's
     docstring), every weight, bias, input and target a free symbol.
 
@@ -99,14 +104,25 @@ def prove_bp(sizes, activation="sigmoid", cost="quadratic", simplify=expand_prod
     ``broken`` replaces one right-hand side by a wrong one, to show the check can fail:
     "BP2-no-transpose" uses w^{l+1}_{jk} where BP2 has w^{l+1}_{kj}; "BP1-no-sigma-prime" drops
     the factor sigma'(z^L_j).
+
+    ``equations``: which of "BP1", "BP2", "BP3", "BP4" to check (default all four); a broken
+    BP2 needs only BP2 checked to show that it fails, and BP3 and BP4 (sympy differentiating
+    the whole cost once per parameter) take most of the time.
     """
     if broken is not None and broken not in BROKEN:
         raise ValueError(f"broken: expected None or one of {', '.join(BROKEN)}, got {broken!r}")
+    wanted = [equations] if isinstance(equations, str) else list(equations)
+    if not wanted or any(eq not in EQUATIONS for eq in wanted):
+        raise ValueError(f"equations: expected some of {', '.join(EQUATIONS)}, "
+                         f"got {equations!r}")
     start = time.perf_counter()
     prover = _Prover(validate.sizes(sizes), activation, cost, simplify, broken)
-    prover.bp1()
-    prover.bp2()
-    prover.bp3_bp4()
+    if "BP1" in wanted:
+        prover.bp1()
+    if "BP2" in wanted:
+        prover.bp2()
+    if "BP3" in wanted or "BP4" in wanted:
+        prover.bp3_bp4([eq for eq in ("BP3", "BP4") if eq in wanted])
     return Proof(prover.sizes, activation, prover.sym.cost_function.name, prover.rows,
                  time.perf_counter() - start)
 
@@ -178,7 +194,7 @@ class _Prover:
                 rhs = _put(sum(terms, sp.Integer(0)), z_next) * self.dsigma(s)
                 self.check("BP2", rf"\delta^{{{l}}}_{{{j + 1}}}", delta[l][j] - rhs)
 
-    def bp3_bp4(self):
+    def bp3_bp4(self, wanted=("BP3", "BP4")):
         sym, n, lx = self.sym, self.sizes, self.sym._latex
         z_of, a_of = compose(sym.w, sym.b, sym.x, [self.sigma] * (self.L + 1))
         cost = self._cost_of(a_of[self.L])
@@ -186,7 +202,8 @@ class _Prover:
             at_z = dict(zip(sym.z_sym[l], z_of[l]))
             for j in range(n[l]):
                 d = _put(self.delta[l][j], at_z)
-                self.check("BP3", lx[sym.b[l][j]], sp.diff(cost, sym.b[l][j]) - d)
-                for k in range(n[l - 1]):
-                    w = sym.w[l][j][k]
-                    self.check("BP4", lx[w], sp.diff(cost, w) - a_of[l - 1][k] * d)
+                if "BP3" in wanted:
+                    self.check("BP3", lx[sym.b[l][j]], sp.diff(cost, sym.b[l][j]) - d)
+                weights = sym.w[l][j] if "BP4" in wanted else []
+                for w, a_k in zip(weights, a_of[l - 1]):
+                    self.check("BP4", lx[w], sp.diff(cost, w) - a_k * d)
