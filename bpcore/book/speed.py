@@ -37,7 +37,7 @@ class Timing:
     seconds: dict
 
 
-def _best(fn, repeats, budget=0.05):
+def _best(fn, repeats, budget):
     """The shortest of at least ``repeats`` runs, more while they add up to under ``budget``
     seconds (short calls are noisy, so they get more tries)."""
     best, spent, runs = np.inf, 0.0, 0
@@ -50,9 +50,12 @@ def _best(fn, repeats, budget=0.05):
 
 
 def gradient_times(sizes_list, sympy_max_params=30, m=10, repeats=1, seed=0,
-                   progress=None) -> list[Timing]:
+                   progress=None, budget=0.05) -> list[Timing]:
     """Time one full gradient of a sigmoid network with quadratic cost for each sizes in
     ``sizes_list``, on m random samples, by each of :data:`METHODS`.
+
+    Backprop and finite differences: the best of at least ``repeats`` runs, more while the
+    runs add up to under ``budget`` seconds.
 
     sympy is run only on networks with at most ``sympy_max_params`` parameters (it grows too
     fast to go further; 0 leaves it out, chapter 8), once each from a cleared sympy cache: building the formulas,
@@ -68,9 +71,9 @@ def gradient_times(sizes_list, sympy_max_params=30, m=10, repeats=1, seed=0,
         if progress:
             progress(f"timing {'-'.join(map(str, sizes))} ({net.n_params} parameters)")
         seconds = {
-            "backprop": _best(lambda: net.gradients(X, Y), repeats),
+            "backprop": _best(lambda: net.gradients(X, Y), repeats, budget),
             "finite differences": _best(lambda: numeric_gradients(net, X, Y, stencil=2),
-                                        repeats),
+                                        repeats, budget),
             "sympy": None,
         }
         if net.n_params <= sympy_max_params:
