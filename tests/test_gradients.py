@@ -73,6 +73,27 @@ def test_numeric_gradients_leave_the_network_unchanged():
         np.testing.assert_array_equal(p, q)
 
 
+def test_numeric_gradients_of_one_kind_are_those_of_both():
+    """which="b" (or "W") nudges only the biases (weights), with the very same numbers."""
+    rng = np.random.default_rng(3)
+    net = Network([2, 3, 2], ["tanh", "sigmoid"], "cross_entropy", seed=3)
+    X, Y = rng.standard_normal((2, 5)), rng.uniform(0, 1, (2, 5))
+    both_W, both_b = numeric_gradients(net, X, Y)
+    calls = []
+    real_cost = net._cost
+    net._cost = lambda *args: calls.append(1) or real_cost(*args)
+    only_W, none_b = numeric_gradients(net, X, Y, which="W")
+    passes_W = len(calls)
+    none_W, only_b = numeric_gradients(net, X, Y, which="b")
+    assert none_b is None and none_W is None
+    assert passes_W == 4 * (6 + 6) and len(calls) - passes_W == 4 * (3 + 2)
+    for l in (1, 2):
+        np.testing.assert_array_equal(only_W[l], both_W[l])
+        np.testing.assert_array_equal(only_b[l], both_b[l])
+    with pytest.raises(ValueError, match="which"):
+        numeric_gradients(net, X, Y, which="w")
+
+
 def test_both_stencils_agree_with_backprop():
     rng = np.random.default_rng(5)
     net = Network([2, 3, 2], "tanh", "mse", seed=5)
