@@ -155,9 +155,30 @@ def _drawn(text) -> bool:
 
 
 def png_bytes(fig, dpi: float = DPI) -> bytes:
-    """``fig`` as PNG bytes at ``dpi``, cropped to what is drawn (as Jupyter shows it)."""
+    """``fig`` as PNG bytes at ``dpi``, cropped to what is drawn (as Jupyter shows it:
+    ``savefig(bbox_inches="tight")``, the box padded by ``savefig.pad_inches``).
+
+    Where no layout engine is left to run at drawing time (none, or the placeholder that
+    ``fig.tight_layout()`` leaves behind), the box is measured here and passed to ``savefig``.
+    Given "tight", savefig draws the whole figure once without rendering before measuring the
+    same box, a fifth of the time a figure takes; the PNG is the same.
+    """
+    import matplotlib as mpl
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    engine, old_dpi = fig.get_layout_engine(), fig.dpi
+    if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+        fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        return out.getvalue()
+    try:
+        fig.set_layout_engine(None)
+        fig.dpi = dpi
+        box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+        fig.savefig(out, format="png", dpi=dpi, bbox_inches=box, facecolor="white")
+    finally:
+        fig.dpi = old_dpi
+        if engine is not None:
+            fig.set_layout_engine(engine)
     return out.getvalue()
 
 
