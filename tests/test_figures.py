@@ -90,3 +90,32 @@ def test_mathtext_in_labels_is_said_plainly():
     fig = Figure()
     fig.add_subplot().set_xlabel(r"$\eta$")
     assert "η from" in figures.describe(fig) and "$" not in figures.describe(fig)
+
+
+@pytest.mark.parametrize("layout", ["none", "tight_layout", "constrained"])
+def test_png_is_what_savefig_tight_makes_and_the_figure_is_left_as_it_was(layout):
+    """png_bytes measures the tight box itself where no layout engine runs at drawing time;
+    the PNG is byte for byte savefig(bbox_inches="tight")'s, and the figure keeps its dpi and
+    layout engine."""
+    import io
+
+    def figure():
+        fig = Figure(figsize=(5, 3), dpi=72,
+                     layout="constrained" if layout == "constrained" else None)
+        left, right = fig.subplots(1, 2)
+        left.loglog([1, 10, 100], [1e-3, 1e-1, 1], label="$\\eta$ = 0.5")
+        left.set(xlabel="number of parameters $P$", ylabel="seconds", title="timing")
+        left.legend()
+        right.plot([0, 1], [2, -3])
+        right.set_ylabel("a long label that reaches far to the left", fontsize=8)
+        if layout == "tight_layout":
+            fig.tight_layout()
+        return fig
+
+    expected = io.BytesIO()
+    figure().savefig(expected, format="png", dpi=figures.DPI, bbox_inches="tight",
+                     facecolor="white")
+    fig = figure()
+    engine = type(fig.get_layout_engine())
+    assert figures.png_bytes(fig) == expected.getvalue()
+    assert fig.dpi == 72 and type(fig.get_layout_engine()) is engine
