@@ -54,7 +54,8 @@ class SymbolicNetwork:
     Attributes (lists indexed by layer l = 0..L like the network's, entries by neuron j from 0):
     ``x``, ``y``: input and target symbols; ``z_sym[l][j]``, ``a_sym[l][j]``: symbols standing
     for z^l_j and a^l_j; ``z[l][j]``, ``a[l][j]``: the formulas of the parameters and x (a
-    piecewise activation as a named function, see :mod:`bpcore.symbolic.formulas`);
+    sigmoid or piecewise activation kept whole as a named function, see
+    :mod:`bpcore.symbolic.formulas`);
     ``cost_local``: C for one sample as a formula of a^L and y; ``cost``: C for one sample x, a
     formula of parameters, x and y (the cross-entropy of a sigmoid output written from z^L,
     sum_j y_j softplus(-z^L_j) + (1 - y_j) softplus(z^L_j), exact however saturated the
