@@ -73,8 +73,10 @@ def test_in_a_notebook_every_figure_is_an_img_with_alt_text():
                                           "from bpcore.book import figures\n"
                                           "figures.install()"),
                 nbformat.v4.new_code_cell("fig, ax = plt.subplots(figsize=(3, 2))\n"
-                                          "ax.plot([1, 2], [3, 4])\nax.set_xlabel('epoch')")]
+                                          "ax.plot([1, 2], [3, 4])\nax.set_xlabel('epoch')"),
+                nbformat.v4.new_code_cell("print(plt.rcParams['axes.titley'])")]
     nbclient.NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    assert nb.cells[2].outputs[0].text.strip() == str(figures.STYLE["axes.titley"])
     shown = [o for o in nb.cells[1].outputs if o.output_type == "display_data"]
     assert len(shown) == 1 and set(shown[0].data) == {"text/plain", "text/html"}, shown
     assert 'alt="A plot: epoch from 1 to 2 across, y from 3 to 4 up."' in shown[0].data["text/html"]
@@ -119,3 +121,44 @@ def test_png_is_what_savefig_tight_makes_and_the_figure_is_left_as_it_was(layout
     engine = type(fig.get_layout_engine())
     assert figures.png_bytes(fig) == expected.getvalue()
     assert fig.dpi == 72 and type(fig.get_layout_engine()) is engine
+
+
+@pytest.mark.parametrize("layout", ["none", "tight_layout", "constrained"])
+def test_the_books_title_setting_leaves_titles_where_matplotlib_puts_them(layout):
+    """STYLE fixes titles at the top of their axes, which skips matplotlib's search for what is
+    drawn above an axes; with nothing there (as in the book's figures) the PNG is unchanged."""
+    def png():
+        fig = Figure(figsize=(6, 4), layout="constrained" if layout == "constrained" else None)
+        grid = fig.subplots(2, 2)
+        for i, ax in enumerate(grid.flat):
+            ax.plot([0, 1, 2], [1, 1e-2, 1e-3 * (i + 1)], label=f"run {i}")
+            ax.set(title=f"panel {i}\nsecond line", xlabel="update", ylabel="cost $C$")
+        grid[0, 1].set_yscale("log")
+        grid[1, 0].legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+        if layout == "tight_layout":
+            fig.tight_layout()
+        return figures.png_bytes(fig)
+
+    with matplotlib.rc_context(figures.STYLE):
+        fixed = png()
+    with matplotlib.rc_context({"axes.titley": None}):
+        automatic = png()
+    assert fixed == automatic
+
+
+def test_with_ticks_on_top_the_title_setting_does_change_the_figure():
+    """The other side of the test above: the setting is not a no-op, so the equality there
+    says something (a figure with top tick labels is drawn differently)."""
+    def png():
+        fig = Figure(figsize=(4, 3))
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.xaxis.tick_top()
+        ax.set_title("title")
+        return figures.png_bytes(fig)
+
+    with matplotlib.rc_context(figures.STYLE):
+        fixed = png()
+    with matplotlib.rc_context({"axes.titley": None}):
+        automatic = png()
+    assert fixed != automatic
