@@ -138,10 +138,14 @@ def smallest_text_px(fig, dpi: float = DPI) -> float:
     """Height in pixels, as drawn at ``dpi``, of the smallest visible text of ``fig`` (titles,
     labels, tick labels, legends, annotations). Returns infinity for a figure with no text.
     Call it after the figure is drawn (saved), so that its layout is final."""
-    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize")
-                                                    and hasattr(a, "get_text"))
-             if t.get_visible() and t.get_text().strip() and _drawn(t)]
-    return min(sizes) * dpi / 72 if sizes else float("inf")
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_fontsize")
+                                    and hasattr(a, "get_text"))
+             if t.get_visible() and t.get_text().strip()]
+    # Smallest first: only texts up to the first one drawn need their place measured.
+    for text in sorted(texts, key=lambda t: t.get_fontsize()):
+        if _drawn(text):
+            return text.get_fontsize() * dpi / 72
+    return float("inf")
 
 
 def _drawn(text) -> bool:
