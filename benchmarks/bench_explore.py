@@ -173,7 +173,8 @@ def _run(path: Path, student: bool):
 
 
 def precompute(chapters: list) -> None:
-    """Part 1: run each chapter in a subprocess and print one row per explorer."""
+    """Part 1: run each chapter in two subprocesses, as the build (every frame drawn) and as a
+    student's kernel (frames on demand), and print one row per explorer."""
     print("1. Precompute: every frame computed and drawn when the chapter runs "
           f"(target: under {PRECOMPUTE_TARGET_S:.0f} s per explorer)\n")
     results, failures = [], []
